@@ -1,0 +1,156 @@
+"""Saving and loading the trained model and its history, atomically and safely.
+
+Every artifact is written to a temporary file in the same folder and renamed over the
+target (``os.replace``), so an interrupted run never leaves a half-written file; a
+checkpoint is read with ``torch.load(..., weights_only=True)``, which refuses to run code
+hidden in a pickle.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import torch
+from torch import nn
+
+from .model import LeNet5
+from .settings import checkpoint_path, history_path, versions
+
+#: Written into every checkpoint; :func:`load_checkpoint` refuses files without it.
+CHECKPOINT_FORMAT = "lenet_helpers.checkpoint/1"
+#: Columns of the training history, one row per epoch (losses: mean cross-entropy in nats;
+#: accuracies in %; seconds: wall time of the epoch including evaluation).
+HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "train_acc", "valid_acc", "seconds"]
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is unreadable, not ours, or for another architecture."""
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` then rename the temporary file to ``path`` in one step.
+
+    The temporary file lives beside ``path`` (same file system, so ``os.replace`` is atomic)
+    and is removed if ``write`` raises, KeyboardInterrupt included: ``path`` is either the
+    old file or the complete new one, never a partial file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
+    """``torch.save(obj, path)`` through :func:`atomic_write`."""
+    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+
+def save_history(history: pd.DataFrame, path: str | os.PathLike | None = None) -> Path:
+    """Write the per-epoch history as CSV (atomically); default ``artifacts/training_history.csv``."""
+    return atomic_write(path or history_path(), lambda tmp: history.to_csv(tmp, index=False))
+
+
+def load_history(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Read a history written by :func:`save_history`.
+
+    Raises:
+        FileNotFoundError: no such file; the message says how to produce it.
+        ValueError: the CSV lacks the columns :data:`HISTORY_COLUMNS`.
+    """
+    path = Path(path or history_path())
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run notebook 04 or `python -m lenet_helpers train` first")
+    history = pd.read_csv(path)
+    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"{path} is not a training history (missing columns {missing}): delete it and train again")
+    return history
+
+
+def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: pd.DataFrame | None = None,
+                    **metadata: Any) -> Path:
+    """Save ``model``'s weights with its history and metadata, atomically.
+
+    The file holds the state dict (moved to the CPU, so it loads anywhere) and a metadata
+    dict: architecture, preprocessing, epochs, the last epoch's accuracies, library versions,
+    the time, the history (as lists) and whatever keyword arguments are given (for example
+    ``test_acc=99.1``, ``seed=0``). Values must be plain Python (numbers, strings, lists,
+    dicts) so that ``weights_only=True`` loading accepts them.
+
+    Returns:
+        The path written (default ``artifacts/lenet5_mnist.pt``).
+    """
+    from .data import INPUT_SIZE, MNIST_MEAN, MNIST_STD
+
+    meta: dict[str, Any] = {
+        "architecture": type(model).__name__,
+        "preprocessing": {"resize": [INPUT_SIZE, INPUT_SIZE], "mean": MNIST_MEAN, "std": MNIST_STD},
+        "versions": versions(),
+        "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    if history is not None and len(history):
+        last = history.iloc[-1]
+        meta.update(
+            epochs=int(last["epoch"]),
+            train_acc=float(last["train_acc"]),
+            valid_acc=float(last["valid_acc"]),
+            history={c: [float(v) for v in history[c]] for c in history.columns},
+        )
+    meta.update(metadata)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {"format": CHECKPOINT_FORMAT, "state_dict": state, "metadata": meta}
+    return atomic_torch_save(payload, path or checkpoint_path())
+
+
+def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple[nn.Module, dict[str, Any]]:
+    """Load a checkpoint written by :func:`save_checkpoint` into a new :class:`LeNet5`.
+
+    Uses ``torch.load(..., weights_only=True)``. The model is returned in eval mode on
+    ``device`` (default: the CPU).
+
+    Returns:
+        ``(model, metadata)``.
+
+    Raises:
+        FileNotFoundError: no file at ``path``; says to run notebook 04 or the ``train`` command.
+        CheckpointError: the file is truncated or not a PyTorch file, was not written by
+            :func:`save_checkpoint`, or holds weights of another architecture; says to
+            delete it and train again.
+    """
+    path = Path(path or checkpoint_path())
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: run notebook 04_training.ipynb or `python -m lenet_helpers train` first"
+        )
+    fix = "delete it and train again (notebook 04 or `python -m lenet_helpers train`)"
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
+    meta = payload.get("metadata", {})
+    if meta.get("architecture") != "LeNet5":
+        raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, not LeNet5; {fix}")
+    model = LeNet5()
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, KeyError) as exc:
+        raise CheckpointError(f"{path} holds weights that do not fit LeNet5 ({str(exc).splitlines()[0]}); {fix}") from None
+    model.to(device or "cpu").eval()
+    return model, meta

@@ -1,0 +1,133 @@
+"""Command line: ``python -m lenet_helpers {predict,train,evaluate,run,download}``.
+
+Examples::
+
+    python -m lenet_helpers predict digits/seven.png photo.jpg
+    python -m lenet_helpers train --epochs 15
+    python -m lenet_helpers evaluate
+    python -m lenet_helpers run            # execute notebooks 01-09, print the summary
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .settings import checkpoint_path
+
+
+def _error(where, message) -> None:
+    print(f"{where}: error: {message}", file=sys.stderr)
+
+
+def cmd_predict(args) -> int:
+    from .checkpoint import load_checkpoint
+    from .images import predict_image
+
+    try:
+        model, _ = load_checkpoint(args.checkpoint)
+    except (FileNotFoundError, RuntimeError) as exc:
+        _error(args.checkpoint or checkpoint_path(), exc)
+        return 1
+    status = 0
+    for image in args.images:
+        try:
+            digit, probabilities = predict_image(model, image)
+        except (OSError, ValueError) as exc:  # FileNotFoundError, ImageError
+            _error(image, exc)
+            status = 1
+            continue
+        print(f"{image}: {digit} ({100 * float(probabilities[digit]):.1f}%)", flush=True)
+    return status
+
+
+def cmd_train(args) -> int:
+    from .pipeline import train_and_save
+
+    train_and_save(epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
+                   checkpoint=args.checkpoint, history_csv=args.history)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .checkpoint import load_checkpoint
+    from .data import mnist_tensors
+    from .training import evaluate
+
+    try:
+        model, _ = load_checkpoint(args.checkpoint)
+    except (FileNotFoundError, RuntimeError) as exc:
+        _error(args.checkpoint or checkpoint_path(), exc)
+        return 1
+    test = mnist_tensors(device="cpu").test
+    _, acc = evaluate(model, test)
+    print(f"accuracy: {acc:.2f}%")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .notebooks import NotebookError, notebook_paths, run_notebooks, summary
+
+    paths = notebook_paths()
+    if args.only:
+        paths = [p for p in paths if any(p.name.startswith(o) for o in args.only)]
+    try:
+        results = run_notebooks(paths)
+    except NotebookError as exc:
+        _error("run", exc)
+        return 1
+    print(summary(results))
+    return 0
+
+
+def cmd_download(args) -> int:
+    from .data import mnist_datasets, raw_dir
+
+    train, test = mnist_datasets()
+    print(f"MNIST ready in {raw_dir()}: {len(train):,} training and {len(test):,} test digits")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ckpt_help = f"checkpoint file (default {checkpoint_path()})"
+
+    p = sub.add_parser("predict", help="read handwritten digits in image files (PNG, JPEG, ...)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--checkpoint", default=None, help=ckpt_help)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("train", help="train LeNet-5 as notebook 04 does; save checkpoint and history")
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
+    p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
+    p.add_argument("--checkpoint", default=None, help=ckpt_help)
+    p.add_argument("--history", default=None, help="history CSV (default artifacts/training_history.csv)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="accuracy of a checkpoint on the 10,000 MNIST test digits")
+    p.add_argument("--checkpoint", default=None, help=ckpt_help)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("run", help="execute the notebooks in order into artifacts/notebooks, then print a summary")
+    p.add_argument("--only", nargs="*", help="only notebooks whose names start with these (e.g. 01 04)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("download", help="download MNIST into data/ (or $LENET_DATA_DIR)")
+    p.set_defaults(func=cmd_download)
+    return parser
+
+
+def main(argv=None) -> int:
+    from .data import MNISTCorruptError, MNISTNotFoundError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (MNISTNotFoundError, MNISTCorruptError, ValueError) as exc:
+        _error(args.command, exc)
+        return 1
+    except KeyboardInterrupt:
+        _error(args.command, "interrupted")
+        return 130

@@ -1,0 +1,127 @@
+"""Reading a trained model's predictions: probabilities, the confusion matrix, per-class figures.
+
+The counting is scikit-learn's (``confusion_matrix``, ``classification_report``); this module
+runs the model and labels the results for the notebooks (rasbt's ``compute_confusion_matrix``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from .data import TensorBatches
+
+CLASSES = list(range(10))
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted digits and softmax probabilities for a batch of images.
+
+    Args:
+        images: normalised images ``(N, 1, 32, 32)`` (a single ``(1, 32, 32)`` image is
+            accepted too), or a ``TensorDataset`` whose first tensor is such images.
+        device: where to run; default the model's device.
+
+    Returns:
+        ``(predicted_digits (N,) int64, probabilities (N, 10) float32)``, both on the CPU;
+        each row of probabilities sums to 1.
+
+    Raises:
+        ValueError: images of another shape (the message gives the expected one).
+    """
+    if isinstance(images, TensorDataset):
+        images = images.tensors[0]
+    if images.dim() == 3:
+        images = images.unsqueeze(0)
+    model.eval()
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    probs = []
+    for start in range(0, len(images), batch_size):
+        logits = model(images[start:start + batch_size].to(device))
+        probs.append(torch.softmax(logits, dim=1).cpu())
+    probabilities = torch.cat(probs) if probs else torch.empty(0, 10)
+    return probabilities.argmax(1), probabilities
+
+
+def confusion_matrix(labels, predicted) -> pd.DataFrame:
+    """``sklearn.metrics.confusion_matrix`` as a labelled DataFrame.
+
+    Rows are the **actual** digits (index name ``actual``), columns the **predicted** ones
+    (``predicted``): cell (3, 5) counts threes the model called 5. Note that seed 004's
+    figure is drawn the other way round (rows predicted); ours follows scikit-learn.
+
+    Args:
+        labels, predicted: 1-D arrays or tensors of digits 0-9, of equal length N.
+
+    Returns:
+        A 10x10 DataFrame of counts summing to N.
+    """
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    cm = sk_confusion_matrix(np.asarray(labels), np.asarray(predicted), labels=CLASSES)
+    return pd.DataFrame(cm, index=pd.Index(CLASSES, name="actual"), columns=pd.Index(CLASSES, name="predicted"))
+
+
+def per_class_accuracy(cm: pd.DataFrame) -> pd.DataFrame:
+    """Per digit: test images, correct ones and accuracy (%), from a :func:`confusion_matrix`.
+
+    This is each class's recall: the share of the actual digit's images recognised.
+    """
+    support = cm.sum(axis=1)
+    correct = pd.Series(np.diag(cm.values), index=cm.index)
+    return pd.DataFrame({"images": support, "correct": correct, "accuracy": 100.0 * correct / support})
+
+
+def most_confused(cm: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` largest off-diagonal cells: columns ``actual``, ``predicted``, ``count``.
+
+    Sorted by count (largest first), then by actual and predicted digit.
+    """
+    values = cm.to_numpy(copy=True)
+    np.fill_diagonal(values, 0)
+    off = pd.DataFrame(values, index=cm.index, columns=cm.columns)
+    pairs = off.stack().rename("count").reset_index()
+    pairs = pairs[pairs["count"] > 0].sort_values(["count", "actual", "predicted"], ascending=[False, True, True])
+    return pairs.head(top).reset_index(drop=True)
+
+
+def classification_report(labels, predicted) -> str:
+    """``sklearn.metrics.classification_report`` for digits 0-9 (precision, recall, F1 in [0, 1]), 4 decimals."""
+    from sklearn.metrics import classification_report as sk_report
+
+    return sk_report(np.asarray(labels), np.asarray(predicted), labels=CLASSES, digits=4)
+
+
+def learning_curve_report(history: pd.DataFrame) -> list[str]:
+    """A few sentences reading a training history, with the numbers taken from it.
+
+    Covers the best validation epoch, the final train/valid gap (accuracy in percentage
+    points, loss in nats), and whether validation loss rose after its minimum (the usual
+    sign of overfitting).
+    """
+    last = history.iloc[-1]
+    best = history.loc[history["valid_acc"].idxmax()]
+    min_loss = history.loc[history["valid_loss"].idxmin()]
+    acc_gap = last["train_acc"] - last["valid_acc"]
+    loss_gap = last["valid_loss"] - last["train_loss"]
+    rise = last["valid_loss"] - min_loss["valid_loss"]
+    lines = [
+        f"Best valid accuracy: {best['valid_acc']:.2f}% at epoch {int(best['epoch'])} of {int(last['epoch'])}; "
+        f"last epoch: {last['valid_acc']:.2f}%.",
+        f"Final gap: train accuracy {last['train_acc']:.2f}% vs valid {last['valid_acc']:.2f}% "
+        f"({acc_gap:+.2f} points); valid loss {last['valid_loss']:.4f} vs train loss {last['train_loss']:.4f} "
+        f"({loss_gap:+.4f}).",
+    ]
+    if int(min_loss["epoch"]) < int(last["epoch"]) and rise > 0.1 * min_loss["valid_loss"]:
+        lines.append(
+            f"Valid loss was lowest at epoch {int(min_loss['epoch'])} ({min_loss['valid_loss']:.4f}) and rose by "
+            f"{rise:.4f} since while train loss kept falling: the model has started to overfit "
+            f"(it grows more confident on training digits than the validation digits justify).")
+    else:
+        lines.append(
+            f"Valid loss is at or near its minimum ({min_loss['valid_loss']:.4f} at epoch {int(min_loss['epoch'])}): "
+            f"no clear sign of overfitting within these epochs.")
+    return lines

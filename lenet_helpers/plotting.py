@@ -1,0 +1,215 @@
+"""Figures of the series. Every helper draws on axes it is given (``ax=None`` / ``axes=None``
+creates them), returns what it drew, and never calls ``plt.show()``: notebooks compose and
+show them; :func:`save_figure` writes them to ``artifacts/figures/``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from .checkpoint import atomic_write
+from .settings import figures_dir
+
+RIGHT, WRONG = "tab:blue", "tab:red"  # seed 000's colouring of right and wrong predictions
+
+
+def _as_image(img) -> np.ndarray:
+    img = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
+    return img.reshape(img.shape[-2:]) if img.ndim > 2 else img
+
+
+def save_figure(fig, name: str, dpi: int = 120) -> Path:
+    """Save ``fig`` as ``artifacts/figures/<name>.png`` (atomically) and return the path."""
+    path = figures_dir() / (name if name.endswith(".png") else f"{name}.png")
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png"))
+    return path
+
+
+def grid(n: int, ncols: int = 8, size: float = 1.4, fig=None):
+    """A figure with ``n`` image axes in rows of ``ncols``, ticks off; returns ``(fig, axes[:n])``."""
+    nrows = (n + ncols - 1) // ncols
+    fig = fig or plt.figure(figsize=(ncols * size, nrows * size * 1.15))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    return fig, axes[:n]
+
+
+def show_digit_pixels(image, ax=None, label=None):
+    """One digit at full size with each pixel's grey value (0-255) written on it.
+
+    Args:
+        image: ``(28, 28)`` or ``(1, H, W)``, values 0-255 (a PIL image or uint8 array works).
+    """
+    img = _as_image(image)
+    ax = ax or plt.figure(figsize=(9, 9)).gca()
+    ax.imshow(img, cmap="gray", vmin=0, vmax=255)
+    h, w = img.shape
+    for i in range(h):
+        for j in range(w):
+            v = int(img[i, j])
+            if v:
+                ax.text(j, i, str(v), ha="center", va="center", fontsize=5, color="black" if v > 128 else "white")
+    ax.set_xticks(range(0, w, 4))
+    ax.set_yticks(range(0, h, 4))
+    ax.set_title(f"{h}x{w} pixels" + (f", label {label}" if label is not None else ""))
+    return ax
+
+
+def show_images(images, titles=None, colors=None, ncols: int = 8, size: float = 1.4, fig=None, cmap="gray"):
+    """A grid of greyscale images with optional titles (and title colours).
+
+    Args:
+        images: ``(N, 1, H, W)`` or ``(N, H, W)`` tensor/array, or a list of images/PIL images.
+        titles, colors: one string per image, or None.
+
+    Returns:
+        The array of N axes drawn on.
+    """
+    fig, axes = grid(len(images), ncols, size, fig)
+    for k, ax in enumerate(axes):
+        ax.imshow(_as_image(images[k]), cmap=cmap)
+        if titles is not None:
+            kw = {} if colors is None else {"color": colors[k]}
+            ax.set_title(titles[k], fontsize=10, **kw)
+    return axes
+
+
+def plot_class_counts(labels, ax=None, title="Images per digit"):
+    """Bar chart of how many images each digit 0-9 has, with the count on each bar."""
+    counts = pd.Series(np.asarray(labels)).value_counts().reindex(range(10), fill_value=0)
+    ax = ax or plt.figure(figsize=(7, 3.5)).gca()
+    bars = ax.bar(counts.index, counts.values, color="tab:blue")
+    ax.bar_label(bars, fontsize=8)
+    ax.set(xticks=range(10), xlabel="digit", ylabel="images", title=title)
+    ax.margins(y=0.12)
+    return ax
+
+
+def plot_learning_curves(history: pd.DataFrame, axes=None):
+    """Loss (left) and accuracy (right) per epoch for train and valid, best valid epoch marked.
+
+    Args:
+        history: the DataFrame :func:`lenet_helpers.train` returns (or its CSV).
+        axes: two axes, or None for a new 12x4.5 inch figure.
+
+    Returns:
+        ``(ax_loss, ax_acc)``.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    ax_loss, ax_acc = axes
+    best = history.loc[history["valid_acc"].idxmax()]
+    for ax, metric, unit in ((ax_loss, "loss", "cross-entropy"), (ax_acc, "acc", "accuracy (%)")):
+        ax.plot(history["epoch"], history[f"train_{metric}"], "o-", label=f"train {metric}", color="tab:blue")
+        ax.plot(history["epoch"], history[f"valid_{metric}"], "s-", label=f"valid {metric}", color="tab:orange")
+        ax.axvline(best["epoch"], color="gray", ls="--", lw=1, label=f"best valid accuracy (epoch {int(best['epoch'])})")
+        ax.set(xlabel="epoch", ylabel=unit, xticks=history["epoch"])
+        ax.grid(alpha=0.3)
+        ax.legend()
+    ax_acc.annotate(f"{best['valid_acc']:.2f}%", (best["epoch"], best["valid_acc"]), textcoords="offset points",
+                    xytext=(0, -16), ha="center", color="tab:orange")
+    ax_loss.set_title("Loss per epoch")
+    ax_acc.set_title("Accuracy per epoch")
+    return ax_loss, ax_acc
+
+
+def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, fig=None, show_true: bool = False):
+    """Digits titled with the predicted digit and its confidence, blue if right, red if wrong.
+
+    Args:
+        images: ``(N, 1, 32, 32)``; labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
+        show_true: add the true label to the title (for galleries of mistakes).
+
+    Returns:
+        The array of N axes.
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    conf = 100 * np.asarray(probabilities)[np.arange(len(predicted)), predicted]
+    titles = [
+        (f"true {t}, pred {p}\n({c:.1f}%)" if show_true else f"{p} ({c:.1f}%)")
+        for t, p, c in zip(labels, predicted, conf)
+    ]
+    colors = [RIGHT if t == p else WRONG for t, p in zip(labels, predicted)]
+    return show_images(images, titles, colors, ncols=ncols, size=1.6 if show_true else 1.4, fig=fig)
+
+
+def plot_confusion_matrix(cm: pd.DataFrame, ax=None, title="Confusion matrix (test set)"):
+    """A seaborn heatmap of counts; rows = actual digit, columns = predicted digit.
+
+    The colour scale is logarithmic so that the few mistakes show beside the ~1,000 correct
+    images per digit; every cell is labelled with its count.
+    """
+    import seaborn as sns
+    from matplotlib.colors import LogNorm
+
+    ax = ax or plt.figure(figsize=(8.5, 7)).gca()
+    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", norm=LogNorm(vmin=1, vmax=max(2, cm.values.max())),
+                cbar_kws={"label": "images (log scale)"}, linewidths=0.5, linecolor="white", square=True, ax=ax,
+                annot_kws={"fontsize": 9})
+    ax.set(xlabel="predicted digit", ylabel="actual digit", title=title)
+    ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def plot_feature_maps(maps: torch.Tensor, ncols: int = 8, fig=None, title: str | None = None, size: float = 1.5):
+    """One small image per channel of an activation ``(C, H, W)``, diverging colours around 0.
+
+    All channels share one colour scale (tanh outputs lie in [-1, 1]), with a colour bar.
+
+    Returns:
+        The array of C axes.
+    """
+    maps = maps.detach().cpu()
+    lim = float(maps.abs().max()) or 1.0
+    fig, axes = grid(len(maps), ncols, size, fig)
+    for k, ax in enumerate(axes):
+        im = ax.imshow(maps[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(f"map {k}", fontsize=8)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="activation")
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
+def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=False, labels=None):
+    """A vector drawn as a ``shape`` grid of coloured cells (e.g. 120 conv3 values as 10x12).
+
+    Args:
+        values: 1-D (or squeezable) tensor/array of ``prod(shape)`` values.
+        annotate: write each value in its cell (2 decimals).
+        labels: tick labels for the columns (e.g. digits 0-9 for the output layer).
+    """
+    v = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values).reshape(shape)
+    ax = ax or plt.figure(figsize=(max(4, shape[1] * 0.7), max(1.6, shape[0] * 0.6))).gca()
+    lim = float(np.abs(v).max()) or 1.0
+    im = ax.imshow(v, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else None, vmax=lim if cmap == "RdBu_r" else None)
+    if annotate:
+        for (i, j), x in np.ndenumerate(v):
+            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(shape[1]), labels if labels is not None else range(shape[1]))
+    ax.set_yticks(range(shape[0]))
+    if shape[0] == 1:
+        ax.set_yticks([])
+    ax.figure.colorbar(im, ax=ax, shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernels (5x5)"):
+    """The 5x5 kernels ``(K, 5, 5)`` of conv1, red positive, blue negative, weights written in."""
+    kernels = kernels.detach().cpu()
+    lim = float(kernels.abs().max())
+    fig, axes = grid(len(kernels), len(kernels), 2.0, fig)
+    for k, ax in enumerate(axes):
+        ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), x in np.ndenumerate(kernels[k].numpy()):
+            ax.text(j, i, f"{x:.1f}", ha="center", va="center", fontsize=6)
+        ax.set_title(f"kernel {k}", fontsize=9)
+    fig.suptitle(title)
+    return axes

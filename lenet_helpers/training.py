@@ -1,0 +1,200 @@
+"""Training and evaluation: small ``train_epoch`` / ``evaluate`` functions and ``train`` composing them.
+
+The shape of pytorch/examples ``mnist/main.py`` (``train`` and ``test``), with the history
+returned as a pandas DataFrame (rasbt's ``log_dict`` habit) and the log line of seed 004.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Iterable
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+from tqdm.auto import tqdm
+
+from .checkpoint import HISTORY_COLUMNS
+from .data import MNISTTensors, TensorBatches, mnist_tensors, random_shift
+from .settings import pick_device
+
+#: Defaults of seed 004: Adam, learning rate 1e-3, batch 32, 15 epochs, cross-entropy.
+EPOCHS, BATCH_SIZE, LEARNING_RATE = 15, 32, 1e-3
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Optimizer, loss_fn=None,
+                device=None, scheduler=None, augment=None, progress=None) -> tuple[float, float]:
+    """One pass over ``batches`` in training mode; returns ``(mean loss, accuracy in %)``.
+
+    Loss and accuracy are running figures over the epoch's batches, as the weights change
+    (seed 004 reports the same for its training loss). They accumulate on the device and
+    are read once at the end, so the loop never waits for the GPU to log.
+
+    Args:
+        batches: iterable of ``(images (B, 1, 32, 32), labels (B,))``: a :class:`TensorBatches`
+            or a ``DataLoader``.
+        loss_fn: default ``nn.CrossEntropyLoss()`` on the logits.
+        device: default the model's device; batches are moved there.
+        scheduler: a learning-rate scheduler stepped after every batch, or None.
+        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.random_shift`).
+        progress: a tqdm bar advanced by one per batch, or None.
+    """
+    model.train()
+    device = torch.device(device) if device is not None else _model_device(model)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    for images, labels in batches:
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        if augment is not None:
+            images = augment(images)
+        logits = model(images)
+        loss = loss_fn(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        loss_sum += loss.detach() * len(labels)
+        correct += (logits.argmax(1) == labels).sum()
+        seen += len(labels)
+        if progress is not None:
+            progress.update(1)
+    if seen == 0:
+        raise ValueError("train_epoch got no batches: the training set is empty")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, device=None, batch_size: int = 1000, loss_fn=None) -> tuple[float, float]:
+    """Mean loss and accuracy (%) of ``model`` on ``data``, in eval mode, without gradients.
+
+    Args:
+        data: a ``TensorDataset`` of ``(images (N, 1, 32, 32), labels (N,))`` (cut into
+            batches of ``batch_size``) or any iterable of such batches (a ``DataLoader``).
+        device: default the model's device.
+
+    Returns:
+        ``(loss, accuracy)``: mean cross-entropy per image, and % of images whose largest
+        logit is the label (e.g. ``(0.031, 99.05)``).
+    """
+    model.eval()
+    device = torch.device(device) if device is not None else _model_device(model)
+    loss_fn = loss_fn or nn.CrossEntropyLoss(reduction="sum")
+    batches = TensorBatches(data, batch_size) if isinstance(data, TensorDataset) else data
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    for images, labels in batches:
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        logits = model(images)
+        batch_loss = loss_fn(logits, labels)
+        if getattr(loss_fn, "reduction", "sum") == "mean":
+            batch_loss = batch_loss * len(labels)
+        loss_sum += batch_loss
+        correct += (logits.argmax(1) == labels).sum()
+        seen += len(labels)
+    if seen == 0:
+        raise ValueError("evaluate got an empty dataset")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: float, valid_acc: float,
+               clock: str | None = None) -> str:
+    """The per-epoch log line of seed 004, tab separated::
+
+        06:20:18	---	Epoch: 0	Train loss: 0.2290	Valid loss: 0.1020	Train accuracy: 96.84	Valid accuracy: 96.81
+    """
+    clock = clock or time.strftime("%H:%M:%S")
+    return (f"{clock}\t---\tEpoch: {epoch}\tTrain loss: {train_loss:.4f}\tValid loss: {valid_loss:.4f}\t"
+            f"Train accuracy: {train_acc:.2f}\tValid accuracy: {valid_acc:.2f}")
+
+
+def cosine_schedule(optimizer, total_steps: int, warmup_steps: int = 0):
+    """Learning rate multiplied by a half cosine from 1 to 0 over ``total_steps`` batches.
+
+    Optionally after a linear warm-up of ``warmup_steps`` (Loshchilov & Hutter 2017, SGDR).
+    """
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs: int = EPOCHS,
+          batch_size: int = BATCH_SIZE, lr: float = LEARNING_RATE, lr_schedule: str = "cosine",
+          weight_decay: float = 0.0, seed: int = 0, augment: bool = False, device=None,
+          subset: int | None = None, progress: bool = True, verbose: bool = True) -> pd.DataFrame:
+    """Train ``model`` on MNIST with Adam and cross-entropy; print the seed's log; return the history.
+
+    Each epoch: one pass over the training split in shuffled batches (:func:`train_epoch`),
+    then :func:`evaluate` on the validation split, then one log line in seed 004's format
+    (:func:`epoch_line`). A tqdm bar shows the batches. Ctrl-C (or the notebook's stop
+    button) ends training after the current batch and returns the epochs completed so far.
+
+    Args:
+        model: e.g. :class:`~lenet_helpers.LeNet5`; moved to ``device`` and trained in place.
+        data: :class:`~lenet_helpers.data.MNISTTensors` or a ``(train, valid)`` pair of
+            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.data.mnist_tensors`.
+        epochs, batch_size, lr: seed 004's 15, 32 and Adam's 1e-3 by default.
+        lr_schedule: ``"cosine"`` (decay to 0 over all batches) or ``"constant"`` (seed 004).
+        weight_decay: Adam's L2 penalty (0 in the seed).
+        seed: seeds the shuffling and augmentation (call :func:`set_seed` before building
+            the model to fix its initial weights too).
+        augment: apply :func:`~lenet_helpers.data.random_shift` to every training batch.
+        device: default :func:`~lenet_helpers.settings.pick_device`.
+        subset: train on the first ``subset`` digits of each split only (quick runs).
+
+    Returns:
+        A DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
+        ``valid_loss`` (mean cross-entropy), ``train_acc``, ``valid_acc`` (%), ``seconds``
+        (wall time of the epoch with evaluation) and ``lr`` (at the epoch's end).
+
+    Raises:
+        ValueError: ``epochs`` or ``batch_size`` below 1, or an unknown ``lr_schedule``.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if lr_schedule not in ("cosine", "constant"):
+        raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
+    device = torch.device(device) if device is not None else pick_device(verbose)
+    if data is None:
+        data = mnist_tensors(device=device, subset=subset)
+    train_set, valid_set = data[0], data[1]
+    model.to(device)
+    generator = torch.Generator().manual_seed(seed)
+    batches = TensorBatches(train_set, batch_size, shuffle=True, generator=generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = cosine_schedule(optimizer, epochs * len(batches)) if lr_schedule == "cosine" else None
+    aug = (lambda x: random_shift(x, generator)) if augment else None
+
+    rows = []
+    bar = tqdm(total=epochs * len(batches), desc="training", unit="batch", disable=not progress,
+               leave=False, mininterval=0.5)
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            train_loss, train_acc = train_epoch(model, batches, optimizer, device=device,
+                                                scheduler=scheduler, augment=aug, progress=bar)
+            valid_loss, valid_acc = evaluate(model, valid_set, device=device)
+            seconds = time.perf_counter() - start
+            rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, train_acc=train_acc,
+                             valid_acc=valid_acc, seconds=seconds, lr=optimizer.param_groups[0]["lr"]))
+            if verbose:
+                line = epoch_line(epoch, train_loss, valid_loss, train_acc, valid_acc)
+                bar.clear() if progress else None
+                print(line, flush=True)
+    except KeyboardInterrupt:
+        print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model keeps its current weights.")
+    finally:
+        bar.close()
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS + ["lr"])

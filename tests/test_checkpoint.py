@@ -1,0 +1,122 @@
+import pandas as pd
+import pytest
+import torch
+
+import lenet_helpers as lh
+from lenet_helpers import checkpoint as ck
+
+
+def history():
+    return pd.DataFrame({"epoch": [1, 2], "train_loss": [0.3, 0.1], "valid_loss": [0.2, 0.1],
+                         "train_acc": [91.0, 97.0], "valid_acc": [95.0, 97.5], "seconds": [3.0, 3.1]})
+
+
+def test_round_trip(tmp_path):
+    model = lh.LeNet5()
+    path = lh.save_checkpoint(tmp_path / "m.pt", model, history(), test_acc=97.2, seed=0)
+    loaded, meta = lh.load_checkpoint(path)
+    x = torch.randn(3, 1, 32, 32)
+    torch.testing.assert_close(loaded(x), model.eval()(x))
+    assert meta["architecture"] == "LeNet5" and meta["epochs"] == 2
+    assert meta["valid_acc"] == 97.5 and meta["test_acc"] == 97.2
+    assert meta["preprocessing"]["resize"] == [32, 32] and "torch" in meta["versions"]
+    assert meta["history"]["valid_acc"] == [95.0, 97.5]
+    assert not loaded.training
+
+
+def test_history_csv_round_trip(tmp_path):
+    path = lh.save_history(history(), tmp_path / "h.csv")
+    pd.testing.assert_frame_equal(lh.load_history(path), history())
+
+
+def test_missing_checkpoint_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="notebook 04|lenet_helpers train"):
+        lh.load_checkpoint(tmp_path / "none.pt")
+
+
+def test_truncated_checkpoint(tmp_path):
+    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(lh.CheckpointError, match="not a readable checkpoint.*delete it"):
+        lh.load_checkpoint(path)
+
+
+def test_text_file_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_text("hello")
+    with pytest.raises(lh.CheckpointError, match="not a readable checkpoint"):
+        lh.load_checkpoint(path)
+
+
+def test_foreign_state_dict_is_refused(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save(torch.nn.Linear(3, 2).state_dict(), path)
+    with pytest.raises(lh.CheckpointError, match="not written by lenet_helpers"):
+        lh.load_checkpoint(path)
+
+
+def test_other_architecture_is_refused(tmp_path):
+    path = lh.save_checkpoint(tmp_path / "m.pt", torch.nn.Linear(3, 2), history())
+    with pytest.raises(lh.CheckpointError, match="'Linear' model, not LeNet5"):
+        lh.load_checkpoint(path)
+
+
+def test_mismatched_weights_are_refused(tmp_path):
+    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(num_classes=5), history())
+    with pytest.raises(lh.CheckpointError, match="do not fit LeNet5"):
+        lh.load_checkpoint(path)
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("code ran",))
+
+
+def test_pickled_code_is_not_executed(tmp_path, capsys):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": ck.CHECKPOINT_FORMAT, "state_dict": Payload()}, path)
+    with pytest.raises(lh.CheckpointError):
+        lh.load_checkpoint(path)
+    assert "code ran" not in capsys.readouterr().out
+
+
+def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history(), test_acc=1.0)
+    good = path.read_bytes()
+    real_save = torch.save
+
+    def dying_save(obj, f, *a, **k):
+        real_save(obj, f, *a, **k)
+        with open(f, "r+b") as fh:
+            fh.truncate(100)  # half written ...
+        raise KeyboardInterrupt  # ... when the student presses Ctrl-C
+
+    monkeypatch.setattr(ck.torch, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        lh.save_checkpoint(path, lh.LeNet5(), history(), test_acc=2.0)
+    assert path.read_bytes() == good
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    monkeypatch.undo()
+    assert lh.load_checkpoint(path)[1]["test_acc"] == 1.0
+
+
+def test_interrupted_history_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = lh.save_history(history(), tmp_path / "h.csv")
+    good = path.read_text()
+
+    def dying(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", dying)
+    with pytest.raises(KeyboardInterrupt):
+        lh.save_history(history(), path)
+    assert path.read_text() == good and len(list(tmp_path.iterdir())) == 1
+
+
+def test_torch_load_only_with_weights_only():
+    import pathlib
+    import re
+
+    root = pathlib.Path(lh.__file__).parent
+    calls = [m for p in root.glob("*.py") for m in re.findall(r"torch\.load\((.*?)\)\n", p.read_text())]
+    assert calls and all("weights_only=True" in c for c in calls)

@@ -1,0 +1,68 @@
+import re
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+import lenet_helpers as lh
+from lenet_helpers.cli import main
+
+
+@pytest.fixture
+def checkpoint(tmp_path, trained_model):
+    model, history = trained_model
+    return lh.save_checkpoint(tmp_path / "model.pt", model, history)
+
+
+def test_predict_good_and_bad_inputs(tmp_path, checkpoint, capsys):
+    good = tmp_path / "seven.png"
+    lh.draw_digit(7, size=180, thickness=14, offset=(10, 5)).save(good)
+    text = tmp_path / "text.png"
+    text.write_text("not an image")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), "white").save(blank)
+    missing = tmp_path / "missing.png"
+    code = main(["predict", str(good), str(text), str(blank), str(missing), "--checkpoint", str(checkpoint)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert re.fullmatch(rf"{re.escape(str(good))}: 7 \(\d+\.\d%\)\n", out)
+    lines = err.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{text}: error: ") and "not a readable image" in lines[0]
+    assert lines[1].startswith(f"{blank}: error: no ink found")
+    assert lines[2].startswith(f"{missing}: error: ") and "does not exist" in lines[2]
+
+
+def test_predict_exits_0_when_all_good(tmp_path, checkpoint, capsys):
+    good = tmp_path / "one.png"
+    lh.draw_digit(1).save(good)
+    assert main(["predict", str(good), "--checkpoint", str(checkpoint)]) == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 100, None])
+def test_predict_with_a_bad_checkpoint(tmp_path, checkpoint, capsys, content):
+    bad = tmp_path / "bad.pt"
+    if content is not None:
+        bad.write_bytes(content)
+    assert main(["predict", "x.png", "--checkpoint", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{bad}: error: ") and len(err.splitlines()) == 1
+
+
+def test_evaluate_prints_accuracy(checkpoint, tensors, trained_model, capsys):
+    assert main(["evaluate", "--checkpoint", str(checkpoint)]) == 0
+    out = capsys.readouterr().out
+    acc = float(re.search(r"^accuracy: (\d+\.\d\d)%$", out, re.M).group(1))
+    assert acc == pytest.approx(lh.evaluate(trained_model[0], tensors.test)[1], abs=0.005)
+
+
+def test_train_command_saves_artifacts(tmp_path, mnist):
+    ckpt, hist = tmp_path / "m.pt", tmp_path / "h.csv"
+    result = subprocess.run([sys.executable, "-m", "lenet_helpers", "train", "--epochs", "1", "--subset", "600",
+                             "--checkpoint", str(ckpt), "--history", str(hist)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Epoch: 1\tTrain loss" in result.stdout and "Test accuracy:" in result.stdout
+    model, meta = lh.load_checkpoint(ckpt)
+    assert meta["epochs"] == 1 and meta["subset"] == 600
+    assert len(lh.load_history(hist)) == 1

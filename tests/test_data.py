@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+import torch
+from torchvision import datasets
+
+import lenet_helpers as lh
+from lenet_helpers import data as lhdata
+
+
+def test_mnist_datasets_sizes(mnist):
+    train, test = lh.mnist_datasets()
+    assert (len(train), len(test)) == (60000, 10000)
+    image, label = train[0]
+    assert image.size == (28, 28) and 0 <= label <= 9
+
+
+def test_data_dir_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LENET_DATA_DIR", str(tmp_path))
+    assert lh.data_dir() == tmp_path.resolve()
+
+
+def test_lenet_transform_shape_and_values(mnist):
+    train, _ = lh.mnist_datasets()
+    image, _ = train[0]
+    x = lh.lenet_transform()(image)
+    assert x.shape == (1, 32, 32) and x.dtype == torch.float32
+    raw = lh.lenet_transform(normalize=False)(image)
+    assert raw.min() >= 0 and raw.max() <= 1
+    torch.testing.assert_close(x, (raw - lh.MNIST_MEAN) / lh.MNIST_STD)
+    assert x.min().item() == pytest.approx(-lh.MNIST_MEAN / lh.MNIST_STD, abs=1e-5)
+
+
+def test_splits_are_fixed_stratified_and_disjoint(mnist):
+    train, valid, test = lh.mnist_splits()
+    assert (len(train), len(valid), len(test)) == (55000, 5000, 10000)
+    assert not set(train.indices) & set(valid.indices)
+    again = lh.mnist_splits()[1]
+    assert list(again.indices) == list(valid.indices)
+    labels = train.dataset.targets.numpy()
+    share_all = np.bincount(labels, minlength=10) / len(labels)
+    share_valid = np.bincount(labels[valid.indices], minlength=10) / len(valid)
+    assert np.abs(share_all - share_valid).max() < 0.001
+
+
+def test_fast_tensors_equal_the_transform_pipeline(tensors):
+    train, valid, test = lh.mnist_splits(transform=lh.lenet_transform())
+    assert [len(s) for s in tensors] == [55000, 5000, 10000]
+    for split, fast in ((train, tensors.train), (valid, tensors.valid), (test, tensors.test)):
+        for i in (0, 1, len(split) - 1):
+            x, y = split[i]
+            torch.testing.assert_close(fast.tensors[0][i], x, atol=1e-6, rtol=0)
+            assert int(fast.tensors[1][i]) == y
+
+
+def test_tensor_batches_cover_the_data_once(tensors):
+    g = torch.Generator().manual_seed(0)
+    batches = lh.TensorBatches(tensors.valid, batch_size=32, shuffle=True, generator=g)
+    assert len(batches) == 157
+    seen = torch.cat([y for _, y in batches])
+    assert len(seen) == 5000
+    assert torch.equal(seen.sort().values, tensors.valid.tensors[1].sort().values)
+    first = next(iter(batches))[1]
+    assert not torch.equal(first, tensors.valid.tensors[1][:32])  # shuffled
+    with pytest.raises(ValueError, match="batch_size"):
+        lh.TensorBatches(tensors.valid, batch_size=0)
+
+
+def test_missing_mnist_names_the_four_files(tmp_path):
+    with pytest.raises(lh.MNISTNotFoundError) as info:
+        lh.mnist_datasets(root=tmp_path, download=False)
+    message = str(info.value)
+    for name in lhdata.RAW_FILES:
+        assert name in message
+    assert str(tmp_path / "MNIST" / "raw") in message
+
+
+def test_failed_download_gives_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(lhdata, "MIRRORS", ["http://127.0.0.1:9/"])
+    with pytest.raises(lh.MNISTNotFoundError, match="could not be downloaded") as info:
+        lh.mnist_datasets(root=tmp_path, download=True)
+    assert "train-images-idx3-ubyte" in str(info.value)
+    assert datasets.MNIST.mirrors[0].startswith("https://ossci-datasets")  # restored
+
+
+def test_ossci_mirror_is_tried_first():
+    assert lhdata.MIRRORS[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_corrupted_raw_file_is_named(mnist, tmp_path, damage):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    source = lh.data_dir() / "MNIST" / "raw"
+    for name in lhdata.RAW_FILES:
+        (raw / name).write_bytes((source / name).read_bytes())
+    victim = raw / "t10k-images-idx3-ubyte"
+    if damage == "truncate":
+        victim.write_bytes(victim.read_bytes()[:5000])
+    else:
+        victim.write_bytes(b"<html>403 Forbidden</html>".ljust(victim.stat().st_size, b" "))
+    with pytest.raises(lh.MNISTCorruptError, match="t10k-images-idx3-ubyte") as info:
+        lh.mnist_datasets(root=tmp_path)
+    assert "Delete it" in str(info.value)
+
+
+def test_random_shift_keeps_shape_and_background():
+    x = torch.full((4, 1, 32, 32), (0 - lh.MNIST_MEAN) / lh.MNIST_STD)
+    x[:, :, 12:20, 12:20] = 2.0
+    y = lh.random_shift(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    torch.testing.assert_close(y[:, :, 0, 0], x[:, :, 0, 0])  # border stays background
+    assert not torch.allclose(y, x)
+    still = lh.random_shift(x, max_shift=0, max_rotation=0, max_scale=0)
+    torch.testing.assert_close(still, x, atol=1e-5, rtol=0)

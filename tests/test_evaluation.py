@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import lenet_helpers as lh
+
+
+def test_predict_shapes_and_probabilities():
+    model = lh.LeNet5()
+    digits, probs = lh.predict(model, torch.randn(7, 1, 32, 32))
+    assert digits.shape == (7,) and probs.shape == (7, 10)
+    torch.testing.assert_close(probs.sum(1), torch.ones(7))
+    assert torch.equal(digits, probs.argmax(1))
+    one_digit, one_prob = lh.predict(model, torch.randn(1, 32, 32))
+    assert one_digit.shape == (1,) and one_prob.shape == (1, 10)
+
+
+def test_confusion_matrix_is_labelled_and_counts():
+    labels = [0, 1, 1, 2, 3, 3, 3]
+    predicted = [0, 1, 2, 2, 3, 5, 5]
+    cm = lh.confusion_matrix(labels, predicted)
+    assert cm.shape == (10, 10) and cm.index.name == "actual" and cm.columns.name == "predicted"
+    assert cm.values.sum() == 7 and np.trace(cm.values) == 4
+    assert cm.loc[3, 5] == 2 and cm.loc[1, 2] == 1
+    pairs = lh.most_confused(cm, top=5)
+    assert pairs.iloc[0].tolist() == [3, 5, 2] and len(pairs) == 2
+    per = lh.per_class_accuracy(cm)
+    assert per.loc[3, "accuracy"] == pytest.approx(100 / 3) and per.loc[0, "accuracy"] == 100
+    assert "0.5000" in lh.classification_report(labels, predicted)
+
+
+def test_confusion_matrix_on_the_test_set_agrees_with_evaluate(trained_model, tensors):
+    model, _ = trained_model
+    predicted, _ = lh.predict(model, tensors.test)
+    cm = lh.confusion_matrix(tensors.test.tensors[1], predicted)
+    assert cm.values.sum() == 10000
+    _, acc = lh.evaluate(model, tensors.test)
+    assert 100 * np.trace(cm.values) / 10000 == pytest.approx(acc, abs=1e-9)
+
+
+def test_learning_curve_report_reads_the_numbers():
+    h = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.1, 0.05], "valid_loss": [0.2, 0.05, 0.09],
+                      "train_acc": [91.0, 97.0, 99.5], "valid_acc": [95.0, 98.6, 98.4], "seconds": [1, 1, 1]})
+    text = " ".join(lh.learning_curve_report(h))
+    assert "98.60% at epoch 2 of 3" in text
+    assert "+1.10 points" in text
+    assert "overfit" in text
+    h.loc[2, "valid_loss"] = 0.04
+    assert "no clear sign of overfitting" in " ".join(lh.learning_curve_report(h))

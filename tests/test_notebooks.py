@@ -1,0 +1,125 @@
+"""Every notebook executed top to bottom in a real Jupyter kernel, with quick parameters."""
+import json
+import re
+
+import nbformat
+import pytest
+
+import lenet_helpers as lh
+from lenet_helpers.notebooks import NotebookError, notebook_paths, run_notebook
+
+pytestmark = pytest.mark.notebooks
+QUICK = {"EPOCHS": 1, "SUBSET": 2000}
+EXPECTED_FIGURES = {
+    "01": ["01_digit_pixels", "01_sample_grid", "01_class_counts"],
+    "02": ["02_before_after", "02_batch"],
+    "05": ["05_learning_curves"],
+    "06": ["06_sample_predictions", "06_misclassified", "06_least_confident_correct"],
+    "07": ["07_confusion_matrix", "07_per_class_accuracy", "07_top_confusion_examples"],
+    "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
+           "08_fc_outputs"],
+    "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
+}
+
+
+def text_of(nb) -> str:
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            out.append(o.get("text", "") or o.get("data", {}).get("text/plain", ""))
+    return "\n".join(out)
+
+
+def images_in(nb) -> int:
+    return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory, mnist):
+    """Run 01-09 in order into a temporary artifacts folder; return {prefix: notebook}."""
+    art = tmp_path_factory.mktemp("artifacts")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LENET_ARTIFACTS_DIR", str(art))
+        done = {}
+        for path in notebook_paths():
+            output, _ = run_notebook(path, art / "notebooks", QUICK)
+            done[path.name[:2]] = nbformat.read(output, as_version=4)
+        model, meta = lh.load_checkpoint(art / "lenet5_mnist.pt")
+    return {"art": art, "nb": done, "model": model, "meta": meta}
+
+
+def test_stored_notebooks_are_clean():
+    paths = notebook_paths()
+    assert [p.name[:2] for p in paths] == [f"{i:02d}" for i in range(1, 10)]
+    for path in paths:
+        nb = json.loads(path.read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python3"
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), path.name
+        assert sum("parameters" in c["metadata"].get("tags", []) for c in code) == 1, path.name
+
+
+def test_every_notebook_ran_and_saved_its_figures(series):
+    figures = series["art"] / "figures"
+    for prefix, names in EXPECTED_FIGURES.items():
+        for name in names:
+            assert (figures / f"{name}.png").stat().st_size > 2000, name
+        assert images_in(series["nb"][prefix]) >= len(names), f"figures missing inline in notebook {prefix}"
+
+
+def test_01_to_03_show_the_data_and_model(series):
+    assert "training images: 60,000" in text_of(series["nb"]["01"])
+    assert "(32, 1, 32, 32)" in text_of(series["nb"]["02"])
+    text = text_of(series["nb"]["03"])
+    assert "Total params: 61,706" in text and "Linear-11" in text
+
+
+def test_04_logs_epochs_and_scores_the_test_set_once(series, tensors):
+    text = text_of(series["nb"]["04"])
+    assert re.search(r"\d\d:\d\d:\d\d\t---\tEpoch: 1\tTrain loss: \d\.\d{4}\tValid loss", text)
+    test_acc = float(re.search(r"Test accuracy: (\d+\.\d\d)%", text).group(1))
+    assert test_acc == pytest.approx(series["meta"]["test_acc"], abs=0.005)
+    subset_test = lh.mnist_tensors(device="cpu", subset=QUICK["SUBSET"]).test
+    assert lh.evaluate(series["model"], subset_test)[1] == pytest.approx(test_acc, abs=0.005)
+    assert (series["art"] / "training_history.csv").is_file()
+
+
+def test_05_reading_uses_the_history(series):
+    history = lh.load_history(series["art"] / "training_history.csv")
+    best = history["valid_acc"].max()
+    assert f"Best valid accuracy: {best:.2f}%" in text_of(series["nb"]["05"])
+
+
+def test_06_and_07_agree_with_evaluate(series, tensors):
+    _, acc = lh.evaluate(series["model"], tensors.test)
+    right = round(acc * 100)
+    assert f"right: {right:,} of 10,000 test digits ({acc:.2f}%)" in text_of(series["nb"]["06"])
+    text = text_of(series["nb"]["07"])
+    assert "matrix total: 10,000 test digits" in text
+    assert f"accuracy from the matrix: {acc:.2f}%; from lh.evaluate: {acc:.2f}%" in text
+
+
+def test_08_captures_the_layer_shapes(series):
+    text = text_of(series["nb"]["08"])
+    for line in ("conv1: (6, 28, 28)", "conv2: (16, 10, 10)", "conv3: (120, 1, 1)", "fc   : (10,)"):
+        assert line in text
+
+
+def test_09_cli_reads_the_drawn_files(series):
+    text = text_of(series["nb"]["09"])
+    assert len(re.findall(r"drawn_\d\.png: \d \(\d+\.\d%\)", text)) == 10
+
+
+def test_later_notebook_trains_when_there_is_no_checkpoint(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    path = next(p for p in notebook_paths() if p.name.startswith("05"))
+    output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 500})
+    assert "No trained model" in text_of(nbformat.read(output, as_version=4))
+    assert (tmp_path / "lenet5_mnist.pt").is_file() and (tmp_path / "figures" / "05_learning_curves.png").is_file()
+
+
+def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    path = next(p for p in notebook_paths() if p.name.startswith("02"))
+    with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
+        run_notebook(path, tmp_path, {"BATCH_SIZE": 0})

@@ -1,0 +1,89 @@
+import re
+
+import pandas as pd
+import pytest
+import torch
+from torch.utils.data import TensorDataset
+
+import lenet_helpers as lh
+from lenet_helpers.data import MNISTTensors
+
+LOG = re.compile(r"^\d\d:\d\d:\d\d\t---\tEpoch: \d+\tTrain loss: \d+\.\d{4}\tValid loss: \d+\.\d{4}\t"
+                 r"Train accuracy: \d+\.\d\d\tValid accuracy: \d+\.\d\d$")
+
+
+def synthetic(n=256, seed=0):
+    """Ten easy classes: a bright square in one of ten places."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 10, (n,), generator=g)
+    x = torch.randn(n, 1, 32, 32, generator=g) * 0.1
+    for i, label in enumerate(y.tolist()):
+        r, c = divmod(label, 5)
+        x[i, 0, 4 + r * 12:12 + r * 12, 2 + c * 6:8 + c * 6] += 2
+    return TensorDataset(x, y)
+
+
+def test_epoch_line_has_the_seed_format():
+    line = lh.epoch_line(0, 0.229, 0.102, 96.84, 96.81, clock="06:20:18")
+    assert line == ("06:20:18\t---\tEpoch: 0\tTrain loss: 0.2290\tValid loss: 0.1020\t"
+                    "Train accuracy: 96.84\tValid accuracy: 96.81")
+
+
+def test_loss_falls_on_a_synthetic_batch():
+    data = synthetic()
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    before, _ = lh.evaluate(model, data)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    for _ in range(5):
+        lh.train_epoch(model, lh.TensorBatches(data, 32, shuffle=True), opt)
+    after, acc = lh.evaluate(model, data)
+    assert after < before / 4 and acc > 90
+
+
+def test_train_returns_history_and_prints_seed_lines(capsys):
+    data = MNISTTensors(synthetic(320, 0), synthetic(64, 1), synthetic(64, 2))
+    lh.set_seed(0)
+    history = lh.train(lh.LeNet5(), data, epochs=3, device="cpu", progress=False)
+    lines = [l for l in capsys.readouterr().out.splitlines() if "Epoch:" in l]
+    assert len(lines) == 3 and all(LOG.match(l) for l in lines)
+    assert list(history.columns[:6]) == ["epoch", "train_loss", "valid_loss", "train_acc", "valid_acc", "seconds"]
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    assert history["lr"].iloc[-1] == pytest.approx(0, abs=1e-9)  # cosine ends at 0
+
+
+def test_train_is_reproducible():
+    data = MNISTTensors(synthetic(128), synthetic(64, 1), synthetic(64, 2))
+    runs = []
+    for _ in range(2):
+        lh.set_seed(3)
+        model = lh.LeNet5()
+        h = lh.train(model, data, epochs=2, seed=3, device="cpu", progress=False, verbose=False)
+        runs.append((h.drop(columns="seconds"), model.fc2.weight.detach().clone()))
+    pd.testing.assert_frame_equal(runs[0][0], runs[1][0])
+    torch.testing.assert_close(runs[0][1], runs[1][1])
+
+
+def test_train_rejects_bad_settings():
+    with pytest.raises(ValueError, match="epochs"):
+        lh.train(lh.LeNet5(), (synthetic(32), synthetic(32)), epochs=0)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        lh.train(lh.LeNet5(), (synthetic(32), synthetic(32)), lr_schedule="bogus")
+
+
+def test_evaluate_accepts_a_dataloader():
+    data = synthetic(100)
+    model = lh.LeNet5()
+    loader = torch.utils.data.DataLoader(data, batch_size=32)
+    a = lh.evaluate(model, data)
+    b = lh.evaluate(model, loader)
+    assert a[0] == pytest.approx(b[0], rel=1e-5) and a[1] == b[1]
+
+
+def test_two_epochs_on_real_mnist(trained_model, tensors):
+    model, history = trained_model
+    assert len(history) == 2
+    assert history["valid_acc"].iloc[-1] > 97.5
+    _, test_acc = lh.evaluate(model, tensors.test)
+    assert test_acc > 97.5
