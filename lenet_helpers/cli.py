@@ -19,14 +19,22 @@ def _error(where, message) -> None:
     print(f"{where}: error: {message}", file=sys.stderr)
 
 
-def cmd_predict(args) -> int:
+def _load_model(args):
+    """The checkpoint's model, or None after printing a one-line error."""
     from .checkpoint import load_checkpoint
-    from .images import predict_image
 
     try:
-        model, _ = load_checkpoint(args.checkpoint)
-    except (FileNotFoundError, RuntimeError) as exc:
+        return load_checkpoint(args.checkpoint)[0]
+    except (FileNotFoundError, RuntimeError) as exc:  # CheckpointError is a RuntimeError
         _error(args.checkpoint or checkpoint_path(), exc)
+        return None
+
+
+def cmd_predict(args) -> int:
+    from .images import predict_image
+
+    model = _load_model(args)
+    if model is None:
         return 1
     status = 0
     for image in args.images:
@@ -49,14 +57,11 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .checkpoint import load_checkpoint
     from .data import mnist_tensors
     from .training import evaluate
 
-    try:
-        model, _ = load_checkpoint(args.checkpoint)
-    except (FileNotFoundError, RuntimeError) as exc:
-        _error(args.checkpoint or checkpoint_path(), exc)
+    model = _load_model(args)
+    if model is None:
         return 1
     test = mnist_tensors(device="cpu").test
     _, acc = evaluate(model, test)

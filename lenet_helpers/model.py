@@ -34,11 +34,22 @@ class LeNet5(nn.Module):
     maps (the paper connects them sparsely, its Table I) and the output is a linear layer
     read by softmax/cross-entropy instead of the paper's RBF units.
 
+    Weights are initialised as LeCun et al. recommend for tanh units: drawn from
+    N(0, 1/fan_in), biases 0 ("Efficient BackProp", LeCun, Bottou, Orr & Mueller 1998,
+    section 4.6; the 1998 paper's appendix C uses a uniform law of the same spirit). On the
+    validation split this beat PyTorch's default initialisation (99.12% vs 98.88% after 15
+    epochs, seed 0; see the README). ``init="pytorch"`` keeps PyTorch's default.
+
     Input: ``(N, 1, 32, 32)`` float. Output: logits ``(N, 10)`` (apply softmax for probabilities).
+
+    Raises:
+        ValueError: an input of another shape, or an unknown ``init``.
     """
 
-    def __init__(self, num_classes: int = 10):
+    def __init__(self, num_classes: int = 10, init: str = "lecun"):
         super().__init__()
+        if init not in ("lecun", "pytorch"):
+            raise ValueError(f"init must be 'lecun' or 'pytorch', got {init!r}")
         self.conv1 = nn.Conv2d(1, 6, kernel_size=5)
         self.tanh1 = nn.Tanh()
         self.pool1 = nn.AvgPool2d(kernel_size=2)
@@ -50,6 +61,8 @@ class LeNet5(nn.Module):
         self.fc1 = nn.Linear(120, 84)
         self.tanh4 = nn.Tanh()
         self.fc2 = nn.Linear(84, num_classes)
+        if init == "lecun":
+            lecun_init_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 32, 32):
@@ -63,6 +76,22 @@ class LeNet5(nn.Module):
         x = torch.flatten(x, 1)  # (N, 120, 1, 1) -> (N, 120); a function, not a layer, so
         x = self.tanh4(self.fc1(x))  # torchsummary shows the seed's 11 rows
         return self.fc2(x)
+
+
+@torch.no_grad()
+def lecun_init_(model: nn.Module) -> nn.Module:
+    """LeCun initialisation in place: every Conv2d/Linear weight ~ N(0, 1/fan_in), bias 0.
+
+    fan_in is the number of inputs of one unit (in_channels x 5 x 5 for a conv kernel).
+    Keeps a tanh unit's pre-activation variance near 1 when its inputs have variance 1
+    (LeCun et al., "Efficient BackProp", 1998, section 4.6).
+    """
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            fan_in = module.weight[0].numel()
+            nn.init.normal_(module.weight, 0.0, fan_in ** -0.5)
+            nn.init.zeros_(module.bias)
+    return model
 
 
 def count_parameters(model: nn.Module) -> int:
