@@ -189,8 +189,10 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
     lim = float(np.abs(v).max()) or 1.0
     im = ax.imshow(v, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else None, vmax=lim if cmap == "RdBu_r" else None)
     if annotate:
+        dark = 0.6 * (lim if cmap == "RdBu_r" else float(v.max()) or 1.0)
         for (i, j), x in np.ndenumerate(v):
-            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=8)
+            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(x) > dark else "black")  # readable on dark cells
     ax.set_xticks(range(shape[1]), labels if labels is not None else range(shape[1]))
     ax.set_yticks(range(shape[0]))
     if shape[0] == 1:
@@ -209,7 +211,8 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernels (5x5)"):
     for k, ax in enumerate(axes):
         ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
         for (i, j), x in np.ndenumerate(kernels[k].numpy()):
-            ax.text(j, i, f"{x:.1f}", ha="center", va="center", fontsize=6)
+            ax.text(j, i, f"{x:.1f}", ha="center", va="center", fontsize=6,
+                    color="white" if abs(x) > 0.6 * lim else "black")
         ax.set_title(f"kernel {k}", fontsize=9)
     fig.suptitle(title)
     return axes
