@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
 import torch
 
 from .checkpoint import load_checkpoint, load_history, save_checkpoint, save_history

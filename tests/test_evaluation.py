@@ -48,3 +48,10 @@ def test_learning_curve_report_reads_the_numbers():
     assert "overfit" in text
     h.loc[2, "valid_loss"] = 0.04
     assert "no clear sign of overfitting" in " ".join(lh.learning_curve_report(h))
+
+
+def test_learning_curve_report_names_a_large_loss_gap():
+    h = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.1, 0.001], "valid_loss": [0.05, 0.034],
+                      "train_acc": [97.0, 99.99], "valid_acc": [98.6, 99.1], "seconds": [1, 1]})
+    text = " ".join(lh.learning_curve_report(h))
+    assert "34 times below valid loss" in text and "generalisation gap" in text
