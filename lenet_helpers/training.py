@@ -201,7 +201,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
                              lr=optimizer.param_groups[0]["lr"]))
             if verbose:
                 line = epoch_line(epoch, train_loss, valid_loss, train_acc, valid_acc)
-                bar.clear() if progress else None
+                if progress:
+                    bar.clear()  # keep the log line clear of the bar in a terminal
                 print(line, flush=True)
     except KeyboardInterrupt:
         print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model keeps its current weights.")

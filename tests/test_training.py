@@ -87,3 +87,22 @@ def test_two_epochs_on_real_mnist(trained_model, tensors):
     assert history["valid_acc"].iloc[-1] > 97.5
     _, test_acc = lh.evaluate(model, tensors.test)
     assert test_acc > 97.5
+
+
+def test_ctrl_c_returns_the_completed_epochs(monkeypatch, capsys):
+    import lenet_helpers.training as tr
+
+    calls = {"n": 0}
+    real_evaluate = tr.evaluate
+
+    def evaluate_then_interrupt(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(tr, "evaluate", evaluate_then_interrupt)
+    data = MNISTTensors(synthetic(64), synthetic(32, 1), synthetic(32, 2))
+    history = lh.train(lh.LeNet5(), data, epochs=5, device="cpu", progress=False)
+    assert history["epoch"].tolist() == [1, 2]
+    assert "Training interrupted: returning the 2 completed epoch(s)" in capsys.readouterr().out
