@@ -23,15 +23,22 @@ def notebook_paths(folder: str | os.PathLike = NOTEBOOKS_DIR) -> list[Path]:
 
 
 @contextmanager
-def _inline_matplotlib():
+def _headless_kernel_env():
     # A non-inline MPLBACKEND (e.g. Agg from a CI setting) would keep figures out of the
-    # executed notebooks; the kernel's own inline backend must be used.
-    saved = os.environ.pop("MPLBACKEND", None)
+    # executed notebooks; the kernel's own inline backend must be used. Progress bars are
+    # turned off: papermill does not save widget state, so a bar would be stored as a stale
+    # "0%" line above the training log.
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "TQDM_DISABLE")}
+    os.environ.pop("MPLBACKEND", None)
+    os.environ["TQDM_DISABLE"] = "1"
     try:
         yield
     finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None = None,
@@ -56,7 +63,7 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / path.name
     start = time.perf_counter()
-    with _inline_matplotlib():
+    with _headless_kernel_env():
         try:
             pm.execute_notebook(str(path), str(output), parameters=parameters or {}, kernel_name="python3",
                                 cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)

@@ -6,6 +6,7 @@ returned as a pandas DataFrame (rasbt's ``log_dict`` habit) and the log line of 
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Iterable
 
@@ -154,6 +155,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
         augment: apply :func:`~lenet_helpers.data.random_shift` to every training batch.
         device: default :func:`~lenet_helpers.settings.pick_device`.
         subset: train on the first ``subset`` digits of each split only (quick runs).
+        progress: show a tqdm bar (also off when the environment sets ``TQDM_DISABLE=1``,
+            as :func:`lenet_helpers.notebooks.run_notebook` does for executed copies).
 
     Returns:
         A DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
@@ -186,6 +189,7 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
 
     rows = []
+    progress = progress and os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
     bar = tqdm(total=epochs * len(batches), desc="training", unit="batch", disable=not progress,
                leave=False, mininterval=0.5)
     try:
