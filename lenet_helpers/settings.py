@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +125,3 @@ def version_stamp(device: torch.device | None = None) -> str:
         f"device {device} | {platform.system()} {platform.machine()} | {torch.get_num_threads()} CPU threads"
     )
 
-
-def in_notebook() -> bool:
-    """True when running inside a Jupyter kernel."""
-    return "ipykernel" in sys.modules

@@ -117,16 +117,13 @@ def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: floa
             f"Train accuracy: {train_acc:.2f}\tValid accuracy: {valid_acc:.2f}")
 
 
-def cosine_schedule(optimizer, total_steps: int, warmup_steps: int = 0):
+def cosine_schedule(optimizer, total_steps: int):
     """Learning rate multiplied by a half cosine from 1 to 0 over ``total_steps`` batches.
 
-    Optionally after a linear warm-up of ``warmup_steps`` (Loshchilov & Hutter 2017, SGDR).
+    Cosine annealing without restarts (Loshchilov & Hutter 2017, SGDR).
     """
     def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps))))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
