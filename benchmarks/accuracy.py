@@ -18,16 +18,18 @@ import pandas as pd
 import lenet_helpers as lh
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--augment", action="store_true")
     parser.add_argument("--lr-schedule", default="cosine", choices=["cosine", "constant"])
-    args = parser.parse_args()
+    parser.add_argument("--subset", type=int, default=None,
+                        help="use the first SUBSET digits of each split only (quick runs)")
+    args = parser.parse_args(argv)
 
     device = lh.pick_device()
-    data = lh.mnist_tensors(device=device)
+    data = lh.mnist_tensors(device=device, subset=args.subset)
     print(f"{args.epochs} epochs, Adam 1e-3, batch 32, lr schedule {args.lr_schedule}, "
           f"augment {args.augment}; {len(data.train):,} train / {len(data.valid):,} valid / {len(data.test):,} test")
     rows = []

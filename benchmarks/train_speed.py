@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import time
 
 import torch
 from torch import nn
+
+import lenet_helpers as lh
 
 
 def peak_memory_mb(device: torch.device) -> float:
@@ -31,12 +32,10 @@ def peak_memory_mb(device: torch.device) -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10  # bytes on macOS, KiB on Linux
 
 
-def run_baseline(epochs: int, seed: int, device: torch.device) -> dict:
+def run_baseline(epochs: int, seed: int, device: torch.device, subset: int | None = None) -> dict:
     """(a) Seed 004's pipeline written the usual way: torchvision transforms applied to each
     PIL image in a DataLoader (batch 32, num_workers=0), loss.item() every step."""
-    import lenet_helpers as lh
-
-    train_loader, valid_loader, _ = lh.mnist_loaders(batch_size=32, seed=seed)
+    train_loader, valid_loader, _ = lh.mnist_loaders(batch_size=32, seed=seed, subset=subset)
     lh.set_seed(seed)
     model = lh.LeNet5().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -62,61 +61,55 @@ def run_baseline(epochs: int, seed: int, device: torch.device) -> dict:
                 correct += (model(images).argmax(1) == labels).sum().item()
         total_s.append(time.perf_counter() - start)
     return {"train_s": train_s, "total_s": total_s, "images": len(train_loader.dataset),
+            "valid_images": len(valid_loader.dataset),
             "valid_acc": 100 * correct / len(valid_loader.dataset)}
 
 
-def run_package(epochs: int, seed: int, device: torch.device) -> dict:
+def run_package(epochs: int, seed: int, device: torch.device, subset: int | None = None) -> dict:
     """(b) lenet_helpers.train on tensors preprocessed once (the data load is timed apart)."""
-    import lenet_helpers as lh
-
     start = time.perf_counter()
-    data = lh.mnist_tensors(device=device)
+    data = lh.mnist_tensors(device=device, subset=subset)
     load_s = time.perf_counter() - start
     lh.set_seed(seed)
     model = lh.LeNet5()
     history = lh.train(model, data, epochs=epochs, seed=seed, device=device, progress=False, verbose=False)
     return {"train_s": history["train_seconds"].tolist(), "total_s": history["seconds"].tolist(),
-            "images": len(data.train), "valid_acc": float(history["valid_acc"].iloc[-1]), "load_s": load_s}
+            "images": len(data.train), "valid_images": len(data.valid), "valid_acc": float(history["valid_acc"].iloc[-1]), "load_s": load_s}
 
 
 def child(args) -> None:
-    import lenet_helpers as lh
-
     device = lh.pick_device(verbose=False)
-    result = (run_baseline if args.child == "baseline" else run_package)(args.epochs, args.seed, device)
+    result = (run_baseline if args.child == "baseline" else run_package)(args.epochs, args.seed, device, args.subset)
     result["peak_mb"] = peak_memory_mb(device)
     result["device"] = str(device)
     print("RESULT " + json.dumps(result))
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
-
-
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=2, help="epochs per pipeline (default 2)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--subset", type=int, default=None,
+                        help="train and validate on the first SUBSET digits of each split only (quick runs)")
     parser.add_argument("--child", choices=["baseline", "package"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.child:
         return child(args)
 
-    print(f"Machine: {machine()}")
-    print(f"Each pipeline: LeNet-5, Adam 1e-3, batch 32, seed {args.seed}, {args.epochs} epoch(s) on 55,000 digits, "
-          f"validation on 5,000\n")
+    print(f"Machine: {lh.machine()}")
     results = {}
     for name in ("baseline", "package"):
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(args.epochs),
-                              "--seed", str(args.seed)], capture_output=True, text=True, check=True)
+        command = [sys.executable, __file__, "--child", name, "--epochs", str(args.epochs), "--seed", str(args.seed)]
+        if args.subset is not None:
+            command += ["--subset", str(args.subset)]
+        out = subprocess.run(command, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"pipeline {name!r} failed (exit {out.returncode}):\n{out.stderr.strip()}")
         line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))
         results[name] = json.loads(line[len("RESULT "):])
+    r = results["package"]
+    print(f"Each pipeline: LeNet-5, Adam 1e-3, batch 32, seed {args.seed}, {args.epochs} epoch(s) on "
+          f"{r['images']:,} digits, validation on {r['valid_images']:,}\n")
 
     labels = {"baseline": "(a) per-sample DataLoader", "package": "(b) lenet_helpers.train"}
     print(f"{'pipeline':28s} {'s/epoch train':>14s} {'s/epoch +eval':>14s} {'images/s':>10s} {'peak MB':>9s} "

@@ -21,9 +21,9 @@ from .pipeline import load_or_train, train_and_save
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
                        plot_learning_curves, plot_predictions, plot_vector, save_figure, show_digit_pixels,
                        show_images)
-from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, pick_device,
-                       set_seed, version_stamp, versions)
-from .training import epoch_line, evaluate, train, train_epoch
+from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
+                       pick_device, set_seed, version_stamp, versions)
+from .training import epoch_line, evaluate, setup_training, train, train_epoch
 
 __version__ = "0.1.0"
 
@@ -55,6 +55,7 @@ __all__ = [
     "load_history",
     "load_image",
     "load_or_train",
+    "machine",
     "mnist_datasets",
     "mnist_loaders",
     "MNIST_MEAN",
@@ -83,6 +84,7 @@ __all__ = [
     "save_figure",
     "save_history",
     "set_seed",
+    "setup_training",
     "show_digit_pixels",
     "show_images",
     "TensorBatches",

@@ -185,16 +185,22 @@ def mnist_splits(root=None, download: bool = True, transform=None, valid_size: i
     return Subset(train_full, train_idx.tolist()), Subset(train_full, valid_idx.tolist()), test
 
 
-def mnist_loaders(batch_size: int = 32, root=None, download: bool = True, num_workers: int = 0, seed: int = 0):
+def mnist_loaders(batch_size: int = 32, root=None, download: bool = True, num_workers: int = 0, seed: int = 0,
+                  subset: int | None = None):
     """The classic pipeline of seed 004: per-image :func:`lenet_transform` in ``DataLoader`` s.
 
     Training loader shuffled every epoch (seeded), validation and test loaders in order.
     ``num_workers=0`` by default: worker processes break in notebooks on Windows and macOS.
+    ``subset`` keeps only the first ``subset`` digits of each split (quick runs), as in
+    :func:`mnist_tensors`.
 
     Returns:
         ``(train_loader, valid_loader, test_loader)`` yielding ``(images (B, 1, 32, 32), labels (B,))``.
     """
-    train, valid, test = mnist_splits(root, download, transform=lenet_transform())
+    splits = mnist_splits(root, download, transform=lenet_transform())
+    if subset is not None:
+        splits = [Subset(split, range(min(subset, len(split)))) for split in splits]
+    train, valid, test = splits
     g = torch.Generator().manual_seed(seed)
     kw = dict(batch_size=batch_size, num_workers=num_workers)
     return (

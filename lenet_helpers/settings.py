@@ -125,3 +125,21 @@ def version_stamp(device: torch.device | None = None) -> str:
         f"device {device} | {platform.system()} {platform.machine()} | {torch.get_num_threads()} CPU threads"
     )
 
+
+
+def machine() -> str:
+    """The processor, its logical CPU count, torch's thread count and version, for benchmark output.
+
+    e.g. ``"AMD EPYC, 2 logical CPUs, 2 torch threads, torch 2.15.0+cu132"``; on a GPU its
+    name is added. The processor name comes from ``/proc/cpuinfo`` where there is one (Linux).
+    """
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    text = f"{cpu}, {os.cpu_count()} logical CPUs, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
+    if torch.cuda.is_available():
+        text += f", GPU {torch.cuda.get_device_name()}"
+    return text

@@ -1,0 +1,55 @@
+"""The three benchmark scripts run end to end (tiny settings) and print what the README quotes."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def run(script, *args):
+    out = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_train_speed_prints_both_pipelines_and_ratios(mnist):
+    out = run("train_speed.py", "--epochs", "1", "--subset", "640")
+    assert "on 640 digits, validation on 640" in out
+    for label in ("(a) per-sample DataLoader", "(b) lenet_helpers.train"):
+        row = next(line for line in out.splitlines() if line.startswith(label))
+        train_s, total_s, images_s, peak_mb, acc = row[len(label):].split()[:5]
+        assert 0 < float(train_s) <= float(total_s)
+        assert float(images_s.replace(",", "")) > 0 and float(peak_mb) > 0
+        assert 0 <= float(acc.rstrip("%")) <= 100
+    ratios = [float(x) for x in re.findall(r"ratio \(a\)/\(b\), [a-z ]+:\s+([\d.]+)x", out)]
+    assert len(ratios) == 2 and all(r > 0 for r in ratios)
+
+
+def test_step_time_splits_a_step_into_forward_backward_adam(mnist):
+    out = run("step_time.py", "--batch-sizes", "32", "64", "--rounds", "2", "--steps", "5", "--subset", "640")
+    rows = [line.split() for line in out.splitlines() if re.match(r"\s*(32|64)\s", line)]
+    assert [r[0] for r in rows] == ["32", "64"]
+    for batch, forward, backward, adam, step, images_s, epoch_s, epochs_s in rows:
+        forward, backward, adam, step = map(float, (forward, backward, adam, step))
+        assert forward > 0 and backward > 0 and step > 0
+        assert abs(forward + backward + adam - step) < 0.02  # the parts add up to the step
+        assert float(images_s.replace(",", "")) == pytest.approx(int(batch) / step * 1e3, rel=0.01)
+    assert "ms per batch of 32" in out
+
+
+def test_step_time_rejects_bad_arguments(mnist):
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "step_time.py"), "--batch-sizes", "0"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "must be at least 1" in out.stderr
+
+
+def test_accuracy_reports_each_seed_and_the_mean(mnist):
+    out = run("accuracy.py", "--seeds", "0", "1", "--epochs", "1", "--subset", "640")
+    seeds = re.findall(r"^seed (\d): valid ([\d.]+)%  test ([\d.]+)%", out, re.M)
+    assert [s[0] for s in seeds] == ["0", "1"]
+    mean = float(re.search(r"test accuracy: mean ([\d.]+)%", out).group(1))
+    assert mean == pytest.approx(sum(float(s[2]) for s in seeds) / 2, abs=0.01)
