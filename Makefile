@@ -29,9 +29,10 @@ $(VENV)/.installed: pyproject.toml
 data: install
 	$(PY) -m lenet_helpers download
 
-## benchmark: training speed, per-sample DataLoader pipeline vs lenet_helpers.train
+## benchmark: training speed, per-sample DataLoader pipeline vs lenet_helpers.train; time per step
 benchmark: install data
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/step_time.py
 
 ## accuracy: test accuracy after 15 epochs over 3 seeds
 accuracy: install data
