@@ -19,8 +19,8 @@ from .images import ImageError, draw_digit, load_image, predict_image, preproces
 from .model import LeNet5, count_parameters, layer_table, model_summary
 from .pipeline import load_or_train, train_and_save
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
-                       plot_learning_curves, plot_predictions, plot_vector, save_figure, show_digit_pixels,
-                       show_images)
+                       plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
+                       show_digit_pixels, show_images)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -74,6 +74,7 @@ __all__ = [
     "plot_feature_maps",
     "plot_kernels",
     "plot_learning_curves",
+    "plot_per_class_errors",
     "plot_predictions",
     "plot_vector",
     "predict",

@@ -64,13 +64,16 @@ def confusion_matrix(labels, predicted) -> pd.DataFrame:
 
 
 def per_class_accuracy(cm: pd.DataFrame) -> pd.DataFrame:
-    """Per digit: test images, correct ones and accuracy (%), from a :func:`confusion_matrix`.
+    """Per digit: test images, correct ones, errors and accuracy (%), from a :func:`confusion_matrix`.
 
-    This is each class's recall: the share of the actual digit's images recognised.
+    Accuracy is each class's recall: the share of the actual digit's images recognised.
+    One row per digit 0-9; columns ``images``, ``correct``, ``errors`` (= images - correct),
+    ``accuracy``.
     """
     support = cm.sum(axis=1)
     correct = pd.Series(np.diag(cm.values), index=cm.index)
-    return pd.DataFrame({"images": support, "correct": correct, "accuracy": 100.0 * correct / support})
+    return pd.DataFrame({"images": support, "correct": correct, "errors": support - correct,
+                         "accuracy": 100.0 * correct / support})
 
 
 def most_confused(cm: pd.DataFrame, top: int = 10) -> pd.DataFrame:

@@ -27,6 +27,7 @@ def test_confusion_matrix_is_labelled_and_counts():
     assert pairs.iloc[0].tolist() == [3, 5, 2] and len(pairs) == 2
     per = lh.per_class_accuracy(cm)
     assert per.loc[3, "accuracy"] == pytest.approx(100 / 3) and per.loc[0, "accuracy"] == 100
+    assert per.loc[3, "errors"] == 2 and per["errors"].sum() == 3 and per.loc[9, "images"] == 0
     assert "0.5000" in lh.classification_report(labels, predicted)
 
 

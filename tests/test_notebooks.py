@@ -15,7 +15,7 @@ EXPECTED_FIGURES = {
     "02": ["02_before_after", "02_batch"],
     "05": ["05_learning_curves"],
     "06": ["06_sample_predictions", "06_misclassified", "06_least_confident_correct"],
-    "07": ["07_confusion_matrix", "07_per_class_accuracy", "07_top_confusion_examples"],
+    "07": ["07_confusion_matrix", "07_per_class_errors", "07_top_confusion_examples"],
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
            "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],

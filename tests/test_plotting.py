@@ -53,3 +53,14 @@ def test_feature_map_and_vector_plots():
     ax = lh.plot_vector(torch.randn(120), (10, 12), annotate=True)
     assert ax.images[0].get_array().shape == (10, 12) and len(ax.texts) == 120
     assert len(lh.plot_kernels(torch.randn(6, 5, 5))) == 6
+
+
+def test_per_class_errors_start_at_zero_and_label_count_and_rate():
+    cm = lh.confusion_matrix([0] * 100 + [7] * 50, [0] * 96 + [6] * 4 + [7] * 49 + [1])
+    ax = lh.plot_per_class_errors(lh.per_class_accuracy(cm))
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights[0] == 4 and heights[7] == 1 and sum(heights) == 5
+    assert ax.get_ylim()[0] == 0
+    labels = [t.get_text() for t in ax.texts]
+    assert labels[0] == "4 (4.00%)" and labels[7] == "1 (2.00%)" and labels[3] == "0"  # no 3s at all
+    assert "5 of 150 images, 3.33%" in ax.get_title()
