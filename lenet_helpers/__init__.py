@@ -12,8 +12,8 @@ from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_hi
 from .data import (MNIST_MEAN, MNIST_STD, MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches,
                    check_raw_files, denormalize, lenet_transform, mnist_datasets, mnist_loaders, mnist_splits,
                    mnist_tensors, random_shift)
-from .evaluation import (classification_report, confusion_matrix, learning_curve_report, most_confused,
-                         per_class_accuracy, predict)
+from .evaluation import (classification_report, confusion_matrix, format_confidence, learning_curve_report,
+                         most_confused, per_class_accuracy, predict)
 from .features import FEATURE_SHAPES, conv1_kernels, feature_maps
 from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
 from .model import LeNet5, count_parameters, layer_table, model_summary
@@ -45,6 +45,7 @@ __all__ = [
     "feature_maps",
     "FEATURE_SHAPES",
     "figures_dir",
+    "format_confidence",
     "history_path",
     "ImageError",
     "layer_table",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .evaluation import format_confidence
 from .settings import checkpoint_path
 
 
@@ -44,7 +45,7 @@ def cmd_predict(args) -> int:
             _error(image, exc)
             status = 1
             continue
-        print(f"{image}: {digit} ({100 * float(probabilities[digit]):.1f}%)", flush=True)
+        print(f"{image}: {digit} ({format_confidence(probabilities[digit])})", flush=True)
     return status
 
 

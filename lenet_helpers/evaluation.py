@@ -44,6 +44,22 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
     return probabilities.argmax(1), probabilities
 
 
+def format_confidence(probability: float) -> str:
+    """A softmax probability (0-1) as a percentage with one decimal, e.g. ``"87.8%"``.
+
+    A softmax output is never exactly 1, so values that would round to "100.0%" are shown as
+    ``">99.9%"`` rather than claiming certainty.
+
+    Raises:
+        ValueError: ``probability`` outside [0, 1] (pass probabilities, not logits or %).
+    """
+    probability = float(probability)
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability must lie in [0, 1], got {probability}: pass softmax outputs, not logits or %")
+    percent = 100.0 * probability
+    return ">99.9%" if percent >= 99.95 else f"{percent:.1f}%"
+
+
 def confusion_matrix(labels, predicted) -> pd.DataFrame:
     """``sklearn.metrics.confusion_matrix`` as a labelled DataFrame.
 

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from .checkpoint import atomic_write
+from .evaluation import format_confidence
 from .settings import figures_dir
 
 RIGHT, WRONG = "tab:blue", "tab:red"  # seed 000's colouring of right and wrong predictions
@@ -145,6 +146,9 @@ def plot_learning_curves(history: pd.DataFrame, axes=None):
 def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, fig=None, show_true: bool = False):
     """Digits titled with the predicted digit and its confidence, blue if right, red if wrong.
 
+    Confidence is the softmax probability of the predicted digit (:func:`format_confidence`:
+    ">99.9%" when it would round to 100.0%).
+
     Args:
         images: ``(N, 1, 32, 32)``; labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
         show_true: add the true label to the title (for galleries of mistakes).
@@ -153,9 +157,9 @@ def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, f
         The array of N axes.
     """
     labels, predicted = np.asarray(labels), np.asarray(predicted)
-    conf = 100 * np.asarray(probabilities)[np.arange(len(predicted)), predicted]
+    conf = [format_confidence(c) for c in np.asarray(probabilities)[np.arange(len(predicted)), predicted]]
     titles = [
-        (f"true {t}, pred {p}\n({c:.1f}%)" if show_true else f"{p} ({c:.1f}%)")
+        (f"true {t}, pred {p}\n({c})" if show_true else f"{p} ({c})")
         for t, p, c in zip(labels, predicted, conf)
     ]
     colors = [RIGHT if t == p else WRONG for t, p in zip(labels, predicted)]

@@ -35,8 +35,16 @@ def test_predictions_are_blue_when_right_red_when_wrong():
     axes = lh.plot_predictions(torch.zeros(3, 1, 32, 32), labels, predicted, probs)
     colors = [ax.title.get_color() for ax in axes]
     assert colors == ["tab:blue", "tab:red", "tab:blue"]
-    conf = 100 * probs[0, predicted[0]]
-    assert axes[0].get_title() == f"{int(predicted[0])} ({conf:.1f}%)"
+    assert axes[0].get_title() == f"{int(predicted[0])} ({lh.format_confidence(probs[0, predicted[0]])})"
+
+
+def test_confidence_never_claims_certainty():
+    assert lh.format_confidence(0.878) == "87.8%"
+    assert lh.format_confidence(0.9994) == "99.9%"
+    assert lh.format_confidence(0.99996) == ">99.9%" and lh.format_confidence(1.0) == ">99.9%"
+    assert lh.format_confidence(torch.tensor(0.5)) == "50.0%"
+    with pytest.raises(ValueError, match="softmax outputs"):
+        lh.format_confidence(87.8)
 
 
 def test_confusion_heatmap_has_counts_and_labels():
