@@ -18,6 +18,7 @@ project the training time of one and of 15 epochs over 55,000 digits, without ev
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 
@@ -44,10 +45,8 @@ def measure(data, batch_size: int, device: torch.device, rounds: int, steps: int
     optimizer = lh.setup_training(model, device)
     model.train()
     loss_fn = nn.CrossEntropyLoss()
-    images, labels = data.train.tensors
-    n_batches = max(1, min(len(labels) // batch_size, 50))
-    batches = [(images[i * batch_size:(i + 1) * batch_size], labels[i * batch_size:(i + 1) * batch_size])
-               for i in range(n_batches)]
+    n_batches = max(1, min(len(data.train) // batch_size, 50))  # full batches only, up to 50
+    batches = list(itertools.islice(lh.TensorBatches(data.train, batch_size), n_batches))
 
     def forward(x, y):
         return loss_fn(model(x), y)

@@ -73,7 +73,8 @@ def run_package(epochs: int, seed: int, device: torch.device, subset: int | None
     model = lh.LeNet5()
     history = lh.train(model, data, epochs=epochs, seed=seed, device=device, progress=False, verbose=False)
     return {"train_s": history["train_seconds"].tolist(), "total_s": history["seconds"].tolist(),
-            "images": len(data.train), "valid_images": len(data.valid), "valid_acc": float(history["valid_acc"].iloc[-1]), "load_s": load_s}
+            "images": len(data.train), "valid_images": len(data.valid),
+            "valid_acc": float(history["valid_acc"].iloc[-1]), "load_s": load_s}
 
 
 def child(args) -> None:

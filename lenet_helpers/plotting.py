@@ -104,7 +104,7 @@ def plot_per_class_errors(per_class: pd.DataFrame, ax=None, title=None):
     errors = per_class["errors"]
     rates = 100.0 * errors / per_class["images"].where(per_class["images"] > 0)
     bars = ax.bar(per_class.index, errors, color="tab:red")
-    ax.bar_label(bars, labels=[f"{e} ({r:.2f}%)" if r == r else f"{e}" for e, r in zip(errors, rates)],
+    ax.bar_label(bars, labels=[f"{e} ({r:.2f}%)" if pd.notna(r) else f"{e}" for e, r in zip(errors, rates)],
                  fontsize=8)
     total, images = int(errors.sum()), int(per_class["images"].sum())
     ax.axhline(errors.mean(), color="gray", ls="--", lw=1, label=f"mean {errors.mean():.1f} errors per digit")

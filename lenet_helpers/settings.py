@@ -126,7 +126,6 @@ def version_stamp(device: torch.device | None = None) -> str:
     )
 
 
-
 def machine() -> str:
     """The processor, its logical CPU count, torch's thread count and version, for benchmark output.
 

@@ -133,7 +133,8 @@ def setup_training(model: nn.Module, device, lr: float = LEARNING_RATE,
     """Move ``model`` to ``device`` for training and return its Adam optimizer, as :func:`train` does.
 
     On the CPU the weights are put in channels-last memory layout, where oneDNN's
-    convolutions run faster (about 1.4x for this model on 2 cores; ``benchmarks/step_time.py``);
+    convolutions run faster (about 1.4x for this model's training step on 2 cores, measured
+    against the default layout; ``benchmarks/step_time.py`` times the step as set up here);
     :func:`train` puts them back in the usual layout when it ends. On the CPU and CUDA the
     optimizer is Adam's ``fused`` version: one kernel updates all ten parameter tensors.
     """
