@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -82,7 +83,7 @@ def load_history(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: pd.DataFrame | None = None,
-                    **metadata: Any) -> Path:
+                    *, partial: bool = False, **metadata: Any) -> Path:
     """Save ``model``'s weights with its history and metadata, atomically.
 
     The file holds the state dict (moved to the CPU, so it loads anywhere) and a metadata
@@ -91,11 +92,24 @@ def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: p
     ``test_acc=99.1``, ``seed=0``). Values must be plain Python (numbers, strings, lists,
     dicts) so that ``weights_only=True`` loading accepts them.
 
+    A ``history`` that :func:`~lenet_helpers.train` marked as interrupted (Ctrl-C) is refused
+    unless ``partial=True``, so a stopped run never silently replaces a good model; with it,
+    ``interrupted: True`` is recorded.
+
     Returns:
         The path written (default ``artifacts/lenet5_mnist.pt``).
+
+    Raises:
+        CheckpointError: an interrupted run's history without ``partial=True``.
     """
     from .data import INPUT_SIZE, MNIST_MEAN, MNIST_STD
 
+    if history is not None and history.attrs.get("interrupted"):
+        if not partial:
+            raise CheckpointError(
+                f"training was interrupted after {len(history)} completed epoch(s): not saving over "
+                f"{path or checkpoint_path()} (pass partial=True to save the completed epochs)")
+        metadata = {"interrupted": True, **metadata}
     meta: dict[str, Any] = {
         "architecture": type(model).__name__,
         "preprocessing": {"resize": [INPUT_SIZE, INPUT_SIZE], "mean": MNIST_MEAN, "std": MNIST_STD},
@@ -132,25 +146,77 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
             delete it and train again.
     """
     path = Path(path or checkpoint_path())
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} does not exist: run notebook 04_training.ipynb or `python -m lenet_helpers train` first"
-        )
     fix = "delete it and train again (notebook 04 or `python -m lenet_helpers train`)"
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
-    meta = payload.get("metadata", {})
+    payload = _read_payload(path, fix)
+    meta = payload["metadata"]
     if meta.get("architecture") != "LeNet5":
         raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, not LeNet5; {fix}")
     model = LeNet5()
     try:
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError) as exc:
+    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path} holds weights that do not fit LeNet5 ({str(exc).splitlines()[0]}); {fix}") from None
+    _check_finite(model, path)
     model.to(device or "cpu").eval()
     return model, meta
+
+
+def _read_payload(path: Path, fix: str) -> dict:
+    """The checkpoint file's dict, after checking what can be wrong with the file before and after reading.
+
+    A file that exists but cannot be read (another user's, saved 0600) is not called damaged:
+    the message says to ask for read access, not to delete a good file.
+    """
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{path} does not exist: run notebook 04_training.ipynb or `python -m lenet_helpers train` first"
+        ) from None
+    except OSError as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CheckpointError(f"{path} is a folder, not a checkpoint: give the .pt file inside it "
+                              f"(e.g. {path / 'lenet5_mnist.pt'})")
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(f"{path} is not a regular file (a pipe or device): give the checkpoint's .pt file")
+    if not os.access(path, os.R_OK):
+        raise CheckpointError(f"{path} cannot be read (permission denied): it may be fine; ask its owner to "
+                              f"share it (chmod a+r) or copy it to a folder of yours")
+    try:
+        with warnings.catch_warnings():  # a damaged file's odd pickle protocol: the error below says it once
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise CheckpointError(f"{path} cannot be read (permission denied): it may be fine; ask its owner to "
+                              f"share it (chmod a+r) or copy it to a folder of yours") from None
+    except MemoryError:
+        raise CheckpointError(f"{path} is too large to load: it is not a LeNet checkpoint; {fix}") from None
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ValueError, ... on damage
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
+    meta, state = payload.get("metadata"), payload.get("state_dict")
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path} has metadata of type {type(meta).__name__}, not a dict: it is damaged "
+                              f"or hand-made; {fix}")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise CheckpointError(f"{path} has a state_dict that is not a dict of named tensors: it is damaged "
+                              f"or hand-made; {fix}")
+    return payload
+
+
+def _check_finite(model: nn.Module, path: Path) -> None:
+    """Refuse NaN or infinite weights: such a model answers every input with the same digit."""
+    import numpy as np  # one NumPy pass per tensor: torch's isfinite on many small tensors is slow on busy CPUs
+
+    bad = [name for name, t in model.state_dict().items()
+           if t.is_floating_point() and not np.isfinite(t.detach().cpu().numpy()).all()]
+    if bad:
+        raise CheckpointError(f"{path} holds NaN or infinite weights ({', '.join(bad[:3])}"
+                              f"{', ...' if len(bad) > 3 else ''}): training diverged or the file is damaged; "
+                              f"train again (lower the learning rate if the loss became nan)")

@@ -71,9 +71,22 @@ def cmd_predict(args) -> int:
 def cmd_train(args) -> int:
     from .pipeline import train_and_save
 
-    train_and_save(epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
-                   checkpoint=args.checkpoint, history_csv=args.history)
-    return 0
+    from .pipeline import TrainingInterrupted
+    from .saving import SaveError
+
+    try:
+        train_and_save(epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
+                       checkpoint=args.checkpoint, history_csv=args.history, save_partial=args.save_partial)
+    except SaveError as exc:
+        _error("train", exc)
+        return EXIT_ERROR
+    except TrainingInterrupted as exc:
+        _error("train", f"interrupted (Ctrl-C): {exc}")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _error("train", "interrupted (Ctrl-C) before training began: nothing saved, the old files are unchanged")
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def cmd_evaluate(args) -> int:
@@ -137,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.add_argument("--history", default=None, help="history CSV (default artifacts/training_history.csv)")
+    p.add_argument("--save-partial", action="store_true",
+                   help="on Ctrl-C, save the completed epochs (default: keep the old checkpoint untouched)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="accuracy of a checkpoint on the 10,000 MNIST test digits")

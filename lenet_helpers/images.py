@@ -153,25 +153,9 @@ def _open_file(path: Path) -> Image.Image:
     if not os.access(path, os.R_OK):
         raise ImageError(f"{path} cannot be read (permission denied): ask its owner, or copy it somewhere you can read")
     try:
-        try:
-            img = Image.open(path)
-        except Image.DecompressionBombError:
-            with _BOMB_LOCK:  # Pillow's limit is a module global; lift it only to read the size
-                saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-                try:
-                    img = Image.open(path)
-                finally:
-                    Image.MAX_IMAGE_PIXELS = saved
-        w, h = img.size
-        if w * h > MAX_PIXELS:
-            raise ImageError(f"{path} is {w}x{h} pixels ({w * h / 1e6:,.0f} megapixels), more than the "
-                             f"{MAX_PIXELS / 1e6:,.0f} read here: scale it down to a few megapixels first")
-        if max(w, h) > WORK_SIDE:
-            img.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale (cheap)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img.load()
-        img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
+        with warnings.catch_warnings():  # damaged EXIF and the like: the error below says it once
+            warnings.simplefilter("ignore")
+            img = _decode(path)
     except ImageError:
         raise
     except MemoryError:
@@ -181,6 +165,27 @@ def _open_file(path: Path) -> Image.Image:
         raise ImageError(f"{path} is not a readable image ({first}): check that it opens in an image viewer, "
                          f"or save it again as PNG or JPEG") from None
     return img
+
+
+def _decode(path: Path) -> Image.Image:
+    """Pillow's open and load, with the decompression-bomb limit replaced by :data:`MAX_PIXELS`."""
+    try:
+        img = Image.open(path)
+    except Image.DecompressionBombError:
+        with _BOMB_LOCK:  # Pillow's limit is a module global; lift it only to read the size
+            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                img = Image.open(path)
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        raise ImageError(f"{path} is {w}x{h} pixels ({w * h / 1e6:,.0f} megapixels), more than the "
+                         f"{MAX_PIXELS / 1e6:,.0f} read here: scale it down to a few megapixels first")
+    if max(w, h) > WORK_SIDE:
+        img.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale (cheap)
+    img.load()
+    return ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
 
 
 def read_grey(path_or_image) -> np.ndarray:
