@@ -5,7 +5,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
+:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`, :mod:`~lenet_helpers.saving` (saving
+a run without losing a good model), :mod:`~lenet_helpers.photos` (synthetic photos of digits).
 """
 from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_history, save_checkpoint,
                          save_history)
@@ -15,9 +16,11 @@ from .data import (MNIST_MEAN, MNIST_STD, MNISTCorruptError, MNISTNotFoundError,
 from .evaluation import (classification_report, confusion_matrix, format_confidence, learning_curve_report,
                          most_confused, per_class_accuracy, predict)
 from .features import FEATURE_SHAPES, conv1_kernels, feature_maps
-from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
+from .images import ImageError, Reading, draw_digit, load_image, predict_image, preprocess_steps, read_digit
 from .model import LeNet5, count_parameters, layer_table, model_summary
-from .pipeline import load_or_train, train_and_save
+from .pipeline import TrainingInterrupted, load_or_train, train_and_save
+from .photos import photo_set, synthetic_photo
+from .saving import SaveError, check_destination, save_training_run
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
                        plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
                        show_digit_pixels, show_images)
@@ -28,6 +31,15 @@ from .training import epoch_line, evaluate, setup_training, train, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    # issue 14 (robust): errors, reading photos, saving safely
+    "check_destination",
+    "photo_set",
+    "read_digit",
+    "Reading",
+    "save_training_run",
+    "SaveError",
+    "synthetic_photo",
+    "TrainingInterrupted",
     "artifacts_dir",
     "atomic_write",
     "check_raw_files",

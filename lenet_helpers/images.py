@@ -382,7 +382,7 @@ def _find_ink(grey: np.ndarray, notes: list) -> tuple[np.ndarray, np.ndarray]:
         signal = ndimage.median_filter(signal, size=3)
     contrast = float(np.percentile(signal, 99.9))
     if contrast < MIN_CONTRAST:
-        raise ImageError("no ink found: the image is blank or uniform; write the digit in dark ink on light "
+        raise ImageError("no ink found: the image is blank, uniform or only specks; write the digit in dark ink on light "
                          "paper (or light on dark) filling a good part of the picture")
     # Paper noise, measured robustly (median absolute deviation), sets a floor for the threshold.
     noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
