@@ -1,9 +1,11 @@
-"""Command line: ``python -m lenet_helpers {predict,train,evaluate,run,download}``.
+"""Command line: ``python -m lenet_helpers {predict,train,evaluate,models,run,download}``.
 
 Examples::
 
     python -m lenet_helpers predict digits/seven.png photo.jpg
     python -m lenet_helpers train --epochs 15
+    python -m lenet_helpers models         # the registered networks
+    python -m lenet_helpers train --model small_cnn --optimizer sgd --lr 0.05 --checkpoint artifacts/models/small_cnn.pt
     python -m lenet_helpers evaluate
     python -m lenet_helpers run            # execute notebooks 01-09, print the summary
 """
@@ -75,8 +77,10 @@ def cmd_train(args) -> int:
     from .saving import SaveError
 
     try:
-        train_and_save(epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
-                       checkpoint=args.checkpoint, history_csv=args.history, save_partial=args.save_partial)
+        train_and_save(model=args.model, epochs=args.epochs, seed=args.seed, augment=args.augment,
+                       subset=args.subset, checkpoint=args.checkpoint, history_csv=args.history, lr=args.lr,
+                       batch_size=args.batch_size, optimizer=args.optimizer, weight_decay=args.weight_decay,
+                       lr_schedule=args.lr_schedule, momentum=args.momentum, save_partial=args.save_partial)
     except SaveError as exc:
         _error("train", exc)
         return EXIT_ERROR
@@ -89,6 +93,16 @@ def cmd_train(args) -> int:
     return EXIT_OK
 
 
+def cmd_models(args) -> int:
+    from .models import models_table
+
+    table = models_table()
+    table["parameters"] = table["parameters"].map("{:,}".format)
+    table["multiply-adds"] = table["multiply-adds"].map("{:,}".format)
+    print(table[["name", "parameters", "multiply-adds", "input", "preprocessing", "source"]].to_string(index=False))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .data import mnist_tensors
     from .training import evaluate
@@ -96,7 +110,7 @@ def cmd_evaluate(args) -> int:
     model = _load_model(args)
     if model is None:
         return 1
-    test = mnist_tensors(device="cpu").test
+    test = mnist_tensors(device="cpu", preprocessing=model.preprocessing).test
     _, acc = evaluate(model, test)
     print(f"accuracy: {acc:.2f}%")
     return 0
@@ -143,8 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("train", help="train LeNet-5 as notebook 04 does; save checkpoint and history")
-    p.add_argument("--epochs", type=positive_int, default=15)
+    from .models import available_models
+    from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, OPTIMIZERS
+
+    p = sub.add_parser("train", help="train a network (LeNet-5 by default, as notebook 04 does); save checkpoint and history")
+    p.add_argument("--model", default="lenet5", choices=available_models(), metavar="NAME",
+                   help=f"architecture (default lenet5): {', '.join(available_models())}")
+    p.add_argument("--epochs", type=positive_int, default=EPOCHS)
+    p.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})")
+    p.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help=f"images per batch (default {BATCH_SIZE})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="adam (default) or sgd")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9; 0 for plain SGD)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default 0)")
+    p.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+                   help="cosine decay to 0 (default) or constant")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
     p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
@@ -154,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="on Ctrl-C, save the completed epochs (default: keep the old checkpoint untouched)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="accuracy of a checkpoint on the 10,000 MNIST test digits")
+    p = sub.add_parser("models", help="list the registered networks: parameters, multiply-adds, input, source")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("evaluate", help="accuracy of a checkpoint (any registered network) on the 10,000 MNIST test digits")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.set_defaults(func=cmd_evaluate)
 

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .data import lenet_transform
+from .preprocessing import input_transform
 
 #: Ink must stand out from the paper around it by this much (fraction of full scale) to count.
 MIN_CONTRAST = 0.15
@@ -333,7 +333,7 @@ def _digit_mask(signal: np.ndarray, notes: list) -> np.ndarray:
     return mask
 
 
-def preprocess_steps(path_or_image) -> Steps:
+def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None) -> Steps:
     """Every stage of :func:`load_image`, for showing the pipeline step by step.
 
     Returns a :class:`Steps` (an ordered dict of named stages, in order):
@@ -345,7 +345,9 @@ def preprocess_steps(path_or_image) -> Steps:
     - ``cropped``: the digit's bounding box;
     - ``20x20 box``: scaled to fit 20x20, aspect kept;
     - ``28x28 centred``: centre of mass at the centre, uint8 0-255 as MNIST;
-    - ``model input``: the ``(1, 32, 32)`` normalised tensor of :func:`lenet_transform`.
+    - ``model input``: the normalised tensor of :func:`~lenet_helpers.preprocessing.input_transform`
+      for ``model``'s declared preprocessing, or ``preprocessing``; ``(1, 32, 32)`` for
+      LeNet-5's default ``"resize32"``.
 
     Its ``warnings`` list says why the reading may be wrong (two marks, a mark much wider
     than tall, a mark touching the edge, a frame left out); empty for a clean digit.
@@ -366,7 +368,8 @@ def preprocess_steps(path_or_image) -> Steps:
     steps["cropped"] = _crop(steps["ink bright"])
     steps["20x20 box"] = _fit_box(steps["cropped"])
     steps["28x28 centred"] = _centre(steps["20x20 box"])
-    steps["model input"] = lenet_transform()(Image.fromarray(steps["28x28 centred"], mode="L"))
+    preprocessing = preprocessing or getattr(model, "preprocessing", "resize32")
+    steps["model input"] = input_transform(preprocessing)(Image.fromarray(steps["28x28 centred"], mode="L"))
     return steps
 
 
@@ -422,15 +425,16 @@ def _centre(box: np.ndarray) -> np.ndarray:
     return (field * 255).round().astype(np.uint8)
 
 
-def load_image(path_or_image) -> torch.Tensor:
+def load_image(path_or_image, model=None, preprocessing: str | None = None) -> torch.Tensor:
     """Turn an image of a handwritten digit into the model's input, the way MNIST was made.
 
     Greyscale at any bit depth (transparent areas become paper; large pictures down-sampled);
     ink made bright and measured against the paper *around it* (so a shadow across the page
     does not count as ink); the largest digit-like mark kept (specks, a frame and far-away
     marks left out); cropped to its bounding box; scaled to fit 20x20 keeping the aspect
-    ratio; placed in 28x28 with its centre of mass at the centre; then
-    :func:`~lenet_helpers.data.lenet_transform` (32x32, normalised). This follows the MNIST
+    ratio; placed in 28x28 with its centre of mass at the centre; then the preprocessing
+    ``model`` declares (``preprocessing``, default ``"resize32"``: the reference tutorial's
+    32x32 resize; see :mod:`lenet_helpers.preprocessing`). This follows the MNIST
     preprocessing description (LeCun, Cortes & Burges, MNIST database page; LeCun et al.
     1998, section III.A). :func:`preprocess_steps` shows every stage and the warnings.
 
@@ -440,14 +444,15 @@ def load_image(path_or_image) -> torch.Tensor:
             16-bit, or any range).
 
     Returns:
-        A float32 tensor ``(1, 32, 32)``, ready for ``model(x.unsqueeze(0))``.
+        A float32 tensor ``model.input_shape`` (``(1, 32, 32)`` by default), ready for
+        ``model(x.unsqueeze(0))``.
 
     Raises:
         FileNotFoundError: the file does not exist.
         ImageError: not a readable image (folder, pipe, permission, damaged, too large),
             too small, or no ink (blank page, only specks).
     """
-    return preprocess_steps(path_or_image)["model input"]
+    return preprocess_steps(path_or_image, model, preprocessing)["model input"]
 
 
 @torch.no_grad()
@@ -467,7 +472,7 @@ def read_digit(model, path_or_image) -> Reading:
     """
     from .evaluation import format_confidence, predict
 
-    steps = preprocess_steps(path_or_image)
+    steps = preprocess_steps(path_or_image, model)
     digits, probabilities = predict(model, steps["model input"])
     digit, probs = int(digits[0]), probabilities[0]
     notes = list(steps.warnings)

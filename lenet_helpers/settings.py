@@ -49,6 +49,11 @@ def figures_dir() -> Path:
     return artifacts_dir() / "figures"
 
 
+def models_dir() -> Path:
+    """``artifacts_dir()/models``: checkpoints of the other architectures (notebook 10); made on the first save."""
+    return artifacts_dir() / "models"
+
+
 def checkpoint_path() -> Path:
     """Default checkpoint path: ``artifacts_dir()/lenet5_mnist.pt``."""
     return artifacts_dir() / CHECKPOINT_NAME

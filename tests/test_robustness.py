@@ -261,7 +261,7 @@ def test_paths_are_not_created_by_asking(tmp_path, monkeypatch):
 @pytest.mark.parametrize("error", [OSError(30, "Read-only file system"),
                                    RuntimeError("[enforce fail at inline_container.cc] unexpected pos 64")])
 def test_resize_cache_that_cannot_be_written_is_skipped(tmp_path, mnist, monkeypatch, capsys, error):
-    from lenet_helpers import checkpoint, data
+    from lenet_helpers import data
 
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -272,7 +272,7 @@ def test_resize_cache_that_cannot_be_written_is_skipped(tmp_path, mnist, monkeyp
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(checkpoint, "atomic_torch_save", fail)
+    monkeypatch.setattr(data, "atomic_torch_save", fail)
     splits = lh.mnist_tensors(root=tmp_path, device="cpu", subset=10)
     assert len(splits.train) == 10
     out = capsys.readouterr().out
