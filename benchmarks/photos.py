@@ -82,7 +82,7 @@ def main(argv=None) -> int:
             before = None
         try:
             reading = lh.read_digit(model, img)
-            after, flagged, note = reading.digit, reading.uncertain, "; ".join(reading.warnings)
+            after, flagged, note = reading.digit, reading.uncertain, "; ".join(reading.warnings + reading.notes)
         except lh.ImageError as exc:
             after, flagged, note = None, True, str(exc)
         rows.append(dict(kind=kind, truth=truth, before=before, after=after,

@@ -175,7 +175,8 @@ def _read_payload(path: Path, fix: str) -> dict:
             f"{path} does not exist: run notebook 04_training.ipynb or `python -m lenet_helpers train` first"
         ) from None
     except OSError as exc:
-        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): check the path") from None
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): check the path "
+                              f"(and LENET_ARTIFACTS_DIR, if set)") from None
     if stat.S_ISDIR(info.st_mode):
         raise CheckpointError(f"{path} is a folder, not a checkpoint: give the .pt file inside it "
                               f"(e.g. {path / 'lenet5_mnist.pt'})")

@@ -66,6 +66,8 @@ def cmd_predict(args) -> int:
         line = f"{image}: {reading.digit} ({format_confidence(reading.probability)})"
         if reading.uncertain:
             line += f", uncertain: {'; '.join(reading.warnings)}"
+        elif reading.notes:
+            line += f" ({'; '.join(reading.notes)})"
         print(line, flush=True)
     return status
 

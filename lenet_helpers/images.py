@@ -57,22 +57,26 @@ class ImageError(ValueError):
 
 
 class Steps(OrderedDict):
-    """The stages of :func:`preprocess_steps` by name, plus ``warnings``: why the reading may be wrong."""
+    """The stages of :func:`preprocess_steps` by name, plus ``warnings`` (why the reading may be
+    wrong) and ``notes`` (what was left out, e.g. a frame; the reading can still be trusted)."""
 
     warnings: list
+    notes: list
 
 
 class Reading(NamedTuple):
     """What :func:`read_digit` returns.
 
     ``digit`` (0-9), ``probability`` (softmax of that digit, 0-1), ``probabilities`` (10,),
-    ``warnings`` (sentences; empty when the picture looked like one clear digit).
+    ``warnings`` (sentences; empty when the picture looked like one clear digit), ``notes``
+    (what the reading left out, such as a frame; not a reason for doubt).
     """
 
     digit: int
     probability: float
     probabilities: torch.Tensor
     warnings: list
+    notes: list = []
 
     @property
     def uncertain(self) -> bool:
@@ -145,7 +149,7 @@ def _open_file(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} does not exist: check the file name and folder") from None
     except OSError as exc:
-        raise ImageError(f"{path} cannot be read ({exc.strerror or exc}): check the path and its permissions") from None
+        raise ImageError(f"{path} cannot be read ({exc.strerror or exc}): check the path") from None
     if stat.S_ISDIR(info.st_mode):
         raise ImageError(f"{path} is a folder: give an image file (PNG or JPEG)")
     if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
@@ -282,7 +286,7 @@ def _is_frame(i: int, areas, boxes) -> bool:
                and xs.start < ox.start and ox.stop < xs.stop for j, (oy, ox) in enumerate(boxes))
 
 
-def _digit_mask(signal: np.ndarray, notes: list) -> np.ndarray:
+def _digit_mask(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
     """The pixels of the largest digit-like mark (with the small strokes beside it)."""
     h, w = signal.shape
     labels, areas, boxes = _components(signal > 0)
@@ -297,7 +301,7 @@ def _digit_mask(signal: np.ndarray, notes: list) -> np.ndarray:
     if inner and (not edge or areas[inner[0]] >= 0.15 * areas[edge[0]]):
         main, others = inner[0], inner[1:]
         if edge and areas[edge[0]] >= 0.3 * areas[main]:
-            notes.append("left out a frame or a line along the edge of the picture")
+            info.append("left out a frame or a line along the edge of the picture")
     else:
         main, others = order[0], list(order[1:])
         if len(order) > 0 and _touches_edge(boxes[main], (h, w)) and min(h, w) >= 3 * MIN_SIDE:
@@ -350,7 +354,8 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
       LeNet-5's default ``"resize32"``.
 
     Its ``warnings`` list says why the reading may be wrong (two marks, a mark much wider
-    than tall, a mark touching the edge, a frame left out); empty for a clean digit.
+    than tall, a mark touching the edge); empty for a clean digit. Its ``notes`` list says
+    what was left out (a frame around the picture).
 
     Raises:
         FileNotFoundError: no such file.
@@ -359,12 +364,12 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     """
     grey = read_grey(path_or_image)
     steps = Steps(original=grey)
-    steps.warnings = []
+    steps.warnings, steps.notes = [], []
     h, w = grey.shape
     if min(h, w) < MIN_SIDE:
         raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least "
                          f"{MIN_SIDE}x{MIN_SIDE} needed): give a picture of one digit")
-    steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings)
+    steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings, steps.notes)
     steps["cropped"] = _crop(steps["ink bright"])
     steps["20x20 box"] = _fit_box(steps["cropped"])
     steps["28x28 centred"] = _centre(steps["20x20 box"])
@@ -373,7 +378,7 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     return steps
 
 
-def _find_ink(grey: np.ndarray, notes: list) -> tuple[np.ndarray, np.ndarray]:
+def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
     """``(paper, ink)``: the local paper level, and the digit's ink in [0, 1] with all else 0."""
     from scipy import ndimage
 
@@ -390,7 +395,7 @@ def _find_ink(grey: np.ndarray, notes: list) -> tuple[np.ndarray, np.ndarray]:
     # Paper noise, measured robustly (median absolute deviation), sets a floor for the threshold.
     noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
     threshold = max(INK_THRESHOLD * contrast, 4 * noise, MIN_CONTRAST / 2)
-    mask = _digit_mask(np.where(signal > threshold, signal, 0), notes)
+    mask = _digit_mask(np.where(signal > threshold, signal, 0), notes, info)
     level = float(np.percentile(signal[mask], 90))
     if level < MIN_CONTRAST:
         raise ImageError("no ink found: the marks are too faint; write the digit in dark ink on light paper")
@@ -460,8 +465,8 @@ def read_digit(model, path_or_image) -> Reading:
     """The digit the model reads in an image, and whether to trust it.
 
     Runs :func:`preprocess_steps` and the model; the reading's ``warnings`` collect the
-    picture's problems (two marks, a mark wider than a digit, a frame left out, a mark
-    touching the edge) and a softmax probability below :data:`CONFIDENT` (80%).
+    picture's problems (two marks, a mark wider than a digit, a mark touching the edge) and a
+    softmax probability below :data:`CONFIDENT` (80%); its ``notes`` what was left out (a frame).
 
     Returns:
         A :class:`Reading` ``(digit, probability, probabilities (10,), warnings)``;
@@ -478,7 +483,7 @@ def read_digit(model, path_or_image) -> Reading:
     notes = list(steps.warnings)
     if float(probs[digit]) < CONFIDENT:
         notes.append(f"the model is unsure ({format_confidence(probs[digit])} for {digit})")
-    return Reading(digit, float(probs[digit]), probs, notes)
+    return Reading(digit, float(probs[digit]), probs, notes, list(steps.notes))
 
 
 @torch.no_grad()

@@ -160,7 +160,7 @@ def test_specks_only_is_no_digit():
 def test_frame_is_left_out():
     for digit in range(10):
         framed = lh.preprocess_steps(synthetic_photo("marker in a frame", digit))
-        assert any("left out a frame" in w for w in framed.warnings)
+        assert any("left out a frame" in w for w in framed.notes) and not framed.warnings
         ink = framed["ink bright"]
         assert ink[:5].max() == 0 and ink[:, :5].max() == 0  # the frame is not part of the digit
 
@@ -285,3 +285,17 @@ def test_damaged_archive_is_named(tmp_path):
     (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
     with pytest.raises(lh.MNISTCorruptError, match="train-images-idx3-ubyte.gz is damaged.*delete it"):
         lh.mnist_datasets(tmp_path)
+
+
+def test_photo_benchmark_prints_the_before_after_table(untrained_checkpoint):
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "photos.py"
+    result = subprocess.run([sys.executable, str(script), "--checkpoint", str(untrained_checkpoint)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for kind in DIGIT_KINDS + NOT_A_DIGIT_KINDS:
+        assert kind in result.stdout
+    summary = [line for line in result.stdout.splitlines() if line.startswith("one digit per picture (70)")]
+    assert len(summary) == 1 and "read right before" in summary[0]
+    assert "not one digit (40): answered with no warning before" in result.stdout
