@@ -5,7 +5,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
+:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`,
+:mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read).
 """
 from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_history, save_checkpoint,
                          save_history)
@@ -21,6 +22,8 @@ from .pipeline import load_or_train, train_and_save
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
                        plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
                        show_digit_pixels, show_images)
+from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
+                        reading_panel)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -28,6 +31,16 @@ from .training import epoch_line, evaluate, setup_training, train, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    # sketchpad (issue 11)
+    "EXAMPLE_STROKES",
+    "NoInk",
+    "plot_reading",
+    "predict_strokes",
+    "rasterize_strokes",
+    "Reading",
+    "reading_panel",
+    "Sketchpad",
+    # the rest
     "artifacts_dir",
     "atomic_write",
     "check_raw_files",

@@ -19,6 +19,7 @@ EXPECTED_FIGURES = {
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
            "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
+    "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
 }
 
 
@@ -50,7 +51,7 @@ def series(tmp_path_factory, mnist):
 
 def test_stored_notebooks_are_clean():
     paths = notebook_paths()
-    assert [p.name[:2] for p in paths] == [f"{i:02d}" for i in range(1, 10)]
+    assert [p.name[:2] for p in paths][:9] == [f"{i:02d}" for i in range(1, 10)]
     for path in paths:
         nb = json.loads(path.read_text())
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
@@ -124,3 +125,23 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
     path = next(p for p in notebook_paths() if p.name.startswith("02"))
     with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
+
+
+def test_11_reads_the_example_drawings_and_shows_the_sketchpad(series):
+    nb = series["nb"]["11"]
+    text = text_of(nb)
+    for name in lh.EXAMPLE_STROKES:
+        digit = lh.predict_strokes(series["model"], lh.EXAMPLE_STROKES[name]).digit
+        assert re.search(rf"{name} +-> read as {digit} \((>99\.9|\d+\.\d)%\)", text), name
+    assert "No ink on the canvas" in text  # pad.reading before any drawing, and the empty square
+    widgets = [o for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) == 1 and "lh.predict_image" in widgets[0]["data"]["text/plain"]
+
+
+def test_11_solution_runs(tmp_path, monkeypatch, series):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(series["art"]))
+    path = lh.notebooks.NOTEBOOKS_DIR / "solutions" / "11_draw_a_digit.ipynb"
+    output, _ = run_notebook(path, tmp_path, QUICK)
+    text = text_of(nbformat.read(output, as_version=4))
+    assert len(re.findall(r"bar at y=\d+: read as \d", text)) == 3
