@@ -12,14 +12,22 @@ function el(tag, cls, text) {
 
 function render({ model, el: root }) {
   root.classList.add("lenet-sketchpad");
-  // A live front end shows the canvas: hide the one-line fallback printed for static exports.
-  const area = root.closest(".jp-OutputArea, .output_area, .output");
-  if (area) {
+  // The canvas renders: hide the one-line fallback printed for front ends without widgets.
+  // The view is attached to the page after render() returns, so look for it until it is.
+  let fallbackNodes = [];
+  function hideFallback(tries) {
+    const area = root.isConnected && root.closest(".jp-OutputArea, .output_area, .output");
+    if (!area) {
+      if (tries > 0) setTimeout(() => hideFallback(tries - 1), 100);
+      return;
+    }
     area.querySelectorAll(".lenet-sketchpad-fallback").forEach((node) => {
       const child = node.closest(".jp-OutputArea-child, .output_area") || node;
       child.style.display = "none";
+      fallbackNodes.push(child);
     });
   }
+  hideFallback(100);
 
   const size = model.get("size");
   const left = el("div", "lsp-left");
@@ -44,6 +52,7 @@ function render({ model, el: root }) {
   let inFlight = false; // a drawing is being read by the kernel
   let pending = false; // the drawing changed while it was
   let sentSeq = model.get("seq");
+  let noAnswer = null; // timer: no answer from the kernel
 
   function redraw() {
     ctx.fillStyle = "#ffffff";
@@ -86,6 +95,12 @@ function render({ model, el: root }) {
     model.set("seq", sentSeq);
     model.save_changes();
     status.textContent = "reading…";
+    clearTimeout(noAnswer);
+    noAnswer = setTimeout(() => {
+      // No kernel answers (stopped, busy for long, or a static page): say what to do instead.
+      status.textContent = `No answer from the kernel yet: is it running? ${model.get("help_line")}`;
+      fallbackNodes.forEach((node) => (node.style.display = ""));
+    }, 20000);
   }
 
   canvas.addEventListener("pointerdown", (e) => {
@@ -131,7 +146,10 @@ function render({ model, el: root }) {
 
   function showResult() {
     const r = model.get("result") || {};
-    if (r.seq !== undefined && r.seq >= sentSeq) inFlight = false;
+    if (r.seq !== undefined && r.seq >= sentSeq) {
+      inFlight = false;
+      clearTimeout(noAnswer);
+    }
     panel.replaceChildren();
     panel.dataset.status = r.status || "";
     panel.dataset.digit = r.status === "ok" ? String(r.digit) : "";

@@ -226,12 +226,6 @@ def map_grid(maps: torch.Tensor, ncols: int, scale: int, gap: int = 2) -> np.nda
     return out
 
 
-def _grid_layout(channels: int) -> tuple[int, int]:
-    """(columns, scale) so that a layer's maps fit a panel about 300 px wide."""
-    ncols = channels if channels <= 8 else 8
-    return ncols, 3
-
-
 def reading_panel(reading: Reading | NoInk, model_name: str = "") -> dict:
     """The widget's panel as plain JSON (what :class:`Sketchpad` sends to the browser).
 
@@ -253,8 +247,8 @@ def reading_panel(reading: Reading | NoInk, model_name: str = "") -> dict:
         if key in reading.maps:
             maps = reading.maps[key]
             c, mh, mw = maps.shape
-            ncols, _ = _grid_layout(c)
-            scale = max(1, min(6, 300 // (ncols * mw)))
+            ncols = c if c <= 8 else 8
+            scale = max(1, min(6, 500 // (ncols * (mw + 2))))  # about 500 px wide
             images.append([f"{key}: {c} maps of {mh}x{mw} (red +, blue -)", _png_data_url(map_grid(maps, ncols, scale))])
     missing = [k for k in MAP_LAYERS if k not in reading.maps]
     note = ""
@@ -389,6 +383,8 @@ if anywidget is not None:
         #: The panel for the last drawing read (see :func:`reading_panel`), with its ``seq``.
         result = traitlets.Dict().tag(sync=True)
         model_name = traitlets.Unicode("").tag(sync=True)
+        #: Shown when the kernel does not answer (e.g. a static page): how to predict a file.
+        help_line = traitlets.Unicode(FALLBACK_LINE).tag(sync=True)
 
         def __init__(self, model=None, checkpoint: str | os.PathLike | None = None, device=None,
                      size: int = CANVAS_SIZE, pen_width: int = PEN_WIDTH, **kwargs):
@@ -428,14 +424,14 @@ if anywidget is not None:
         def _repr_mimebundle_(self, **kwargs):
             data = super()._repr_mimebundle_(**kwargs)
             bundle = data[0] if isinstance(data, tuple) else data
-            bundle["text/plain"] = FALLBACK_LINE
+            bundle["text/plain"] = ""  # the line of _ipython_display_ says it once
             return data
 
         def _ipython_display_(self):
             from IPython.display import display
 
-            # A static HTML export keeps the widget's view only (empty without a kernel): this
-            # line is then what remains; a live front end hides it once the canvas renders.
+            # Front ends without widgets (a plain HTML export, a terminal) show this line; a live
+            # front end hides it once the canvas renders (sketchpad.js).
             display({"text/plain": FALLBACK_LINE,
                      "text/html": f'<div class="lenet-sketchpad-fallback">{FALLBACK_LINE}</div>'}, raw=True)
             data = self._repr_mimebundle_()

@@ -56,15 +56,23 @@ def lab(tmp_path_factory, trained_model):
     model, history = trained_model
     lh.save_checkpoint(artifacts / "lenet5_mnist.pt", model, history)
     lh.save_history(history, artifacts / "training_history.csv")
+    # Fresh user settings: start the notebook's kernel without asking, no news pop-up.
+    settings = root / "settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
+    (settings / "apputils-extension").mkdir()
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, LENET_ARTIFACTS_DIR=str(artifacts), LENET_DATA_DIR=str(lh.data_dir()),
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / "settings"))
     env.pop("MPLBACKEND", None)
     log = open(root / "jupyter.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={root}",
+         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={root}", "--allow-root",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -110,7 +118,12 @@ def _wait(driver, condition, timeout, what):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: condition(d))
     except TimeoutException:
-        pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        shot = lh.figures_dir() / "11_sketchpad_browser_failure.png"
+        driver.save_screenshot(str(shot))
+        errors = driver.execute_script(
+            "return [...document.querySelectorAll('[data-mime-type*=\"error\"], [data-mime-type*=\"stderr\"]')]"
+            ".map(e => e.innerText).join('\\n').slice(-3000);")
+        pytest.fail(f"timed out after {timeout} s waiting for {what}; screenshot {shot}; errors shown: {errors or 'none'}")
 
 
 def _panel(driver) -> dict:
@@ -137,20 +150,32 @@ def _draw(driver, canvas, stroke, step=8.0):
     actions.release().perform()
 
 
-def _run_all(driver, url):
+def _kernel_idle(lab) -> bool:
+    """The server's own view: a session for the notebook whose kernel is idle."""
+    import json
+
+    with urllib.request.urlopen(f"{lab['url']}/api/sessions?token={lab['token']}", timeout=10) as r:
+        sessions = json.load(r)
+    return any(s["path"].endswith(NOTEBOOK) and s["kernel"]["execution_state"] == "idle" for s in sessions)
+
+
+def _run_all(driver, lab, url):
     from selenium.webdriver.common.by import By
 
     driver.get(url)
     _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), KERNEL_TIMEOUT,
           "the notebook to open")
-    _wait(driver, lambda d: d.execute_script(
-        "return [...document.querySelectorAll('.jp-StatusBar-TextItem, .jp-Toolbar-kernelStatus, "
-        ".jp-Notebook-ExecutionIndicator')].some(e => /Idle/i.test(e.textContent + (e.title||'')"
-        " + (e.getAttribute('data-status')||'')));"), KERNEL_TIMEOUT, "the kernel to start")
+
+    def kernel_ready(d):
+        for button in d.find_elements(By.CSS_SELECTOR, ".jp-Dialog .jp-Dialog-button.jp-mod-accept"):
+            button.click()  # "Select Kernel": the notebook's python3
+        return _kernel_idle(lab)
+
+    _wait(driver, kernel_ready, KERNEL_TIMEOUT, "the notebook's kernel to start")
     menu = _wait(driver, lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
                                          if e.text.strip() == "Run"), None), 60, "the Run menu")
     menu.click()
-    item = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-command='notebook:run-all-cells']"),
+    item = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-command='runmenu:run-all'], li[data-command='notebook:run-all-cells']"),
                  30, "Run All Cells")[0]
     item.click()
     return _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".lenet-sketchpad canvas"), KERNEL_TIMEOUT,
@@ -170,7 +195,7 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
 
     start = time.monotonic()
     page = "lab/tree" if front_end == "lab" else "notebooks"
-    canvas = _run_all(browser, f"{lab['url']}/{page}/{NOTEBOOK}?token={lab['token']}")
+    canvas = _run_all(browser, lab, f"{lab['url']}/{page}/{NOTEBOOK}?token={lab['token']}")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
     _wait(browser, lambda d: (_panel(d) or {}).get("status") == "noink", READ_TIMEOUT, "the empty sketchpad")
     assert "No ink on the canvas" in _panel(browser)["text"]

@@ -1,4 +1,6 @@
 """The sketchpad's drawing-to-prediction path (strokes as point lists) and its widget, without a browser."""
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -103,7 +105,12 @@ def test_the_widget_tells_front_ends_without_widgets_how_to_predict_a_file():
     pad = lh.Sketchpad(lh.LeNet5().eval())
     data = pad._repr_mimebundle_()
     bundle = data[0] if isinstance(data, tuple) else data
-    assert bundle["text/plain"] == FALLBACK_LINE and "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "" and "application/vnd.jupyter.widget-view+json" in bundle
+    with mock.patch("IPython.display.display") as display:
+        pad._ipython_display_()
+    (line, _), (widget, _) = [(c.args[0], c.kwargs) for c in display.call_args_list]
+    assert line["text/plain"] == FALLBACK_LINE and "lenet-sketchpad-fallback" in line["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in widget
     assert "predict_image" in FALLBACK_LINE and "python -m lenet_helpers predict" in FALLBACK_LINE
 
 
