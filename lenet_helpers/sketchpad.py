@@ -135,25 +135,20 @@ def rasterize_strokes(strokes: Sequence[Sequence[Sequence[float]]], size: int = 
     return img
 
 
-def _preprocess(image: Image.Image, model) -> "OrderedDict":
-    # The model contract adds the model's own preprocessing to preprocess_steps; use it when present.
-    if model is not None and "model" in inspect.signature(preprocess_steps).parameters:
-        return preprocess_steps(image, model=model)
-    return preprocess_steps(image)
-
-
 def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,
                     pen_width: int = PEN_WIDTH) -> Reading | NoInk:
     """Read a drawing given as pen strokes: the sketchpad's whole drawing-to-prediction path.
 
     The strokes are drawn with :func:`rasterize_strokes`, prepared by
     :func:`~lenet_helpers.images.preprocess_steps` (ink made bright on black, cropped, fitted
-    in 20x20, centred by centre of mass in 28x28, then the model's input transform: the
-    MNIST recipe of LeCun et al. 1998, section III.A, exactly as notebook 09), and read by
-    ``model`` (softmax probabilities and the conv1/conv2 feature maps).
+    in 20x20, centred by centre of mass in 28x28, then the model's own input preprocessing:
+    the MNIST recipe of LeCun et al. 1998, section III.A, exactly as notebook 09), and read by
+    ``model`` (softmax probabilities, and the conv1/conv2 feature maps where its
+    ``feature_layers`` has them).
 
     Args:
-        model: a trained model taking the preprocessed input (e.g. ``(N, 1, 32, 32)``).
+        model: a trained registered model (``lh.build_model`` / ``lh.load_checkpoint``), any
+            architecture; its ``preprocessing`` decides the input (e.g. ``(1, 32, 32)``).
         strokes: one list of ``(x, y)`` canvas points per stroke; ``[]`` for an empty canvas.
         size, pen_width: the canvas's side and pen width in pixels.
 
@@ -167,17 +162,14 @@ def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,
     if not any(len(_points(s)) for s in strokes):
         return NoInk()
     try:
-        steps = _preprocess(image, model)
+        steps = preprocess_steps(image, model=model)  # the model's own input preprocessing
     except ImageError:
         return NoInk()
     x = steps["model input"]
     digits, probabilities = predict(model, x)
     maps = {}
-    if hasattr(model, "feature_layers") or hasattr(model, "conv1"):
-        try:
-            captured = feature_maps(model, x)
-        except (AttributeError, KeyError, ValueError):
-            captured = {}
+    if any(k in getattr(model, "feature_layers", {}) for k in MAP_LAYERS):  # the model contract's layer names
+        captured = feature_maps(model, x)
         maps = {k: captured[k] for k in MAP_LAYERS if k in captured}
     return Reading(int(digits[0]), probabilities[0], steps, maps, image)
 

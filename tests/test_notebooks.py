@@ -51,7 +51,8 @@ def series(tmp_path_factory, mnist):
 
 def test_stored_notebooks_are_clean():
     paths = notebook_paths()
-    assert [p.name[:2] for p in paths][:9] == [f"{i:02d}" for i in range(1, 10)]
+    prefixes = [p.name[:2] for p in paths]
+    assert prefixes[:9] == [f"{i:02d}" for i in range(1, 10)] and len(set(prefixes)) == len(prefixes)
     for path in paths:
         nb = json.loads(path.read_text())
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
@@ -125,6 +126,25 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
     path = next(p for p in notebook_paths() if p.name.startswith("02"))
     with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
+
+
+def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    path = next(p for p in notebook_paths() if p.name.startswith("10"))
+    output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    nb = nbformat.read(output, as_version=4)
+    text = text_of(nb)
+    assert f"{len(lh.available_models())} networks, 1 epoch(s) each on 1,000 training digits" in text
+    assert "Most accurate on the test set:" in text and "nearest class mean:" in text
+    assert re.search(r"floor 1\.4612 = -log\(e / \(e \+ 9\)\)", text)
+    for name in ("10_learning_curves", "10_error_overlap", "10_hard_digits", "10_conv1_kernels", "10_resized_vs_padded",
+                 "10_double_softmax"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 2000, name
+    for name in lh.available_models():
+        assert (tmp_path / "models" / f"{name}.pt").is_file(), name
+    assert not (tmp_path / "lenet5_mnist.pt").exists()  # notebooks 05-09's model is never touched
+    run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    assert "reusing" in text_of(nbformat.read(output, as_version=4))
 
 
 def test_11_reads_the_example_drawings_and_shows_the_sketchpad(series):

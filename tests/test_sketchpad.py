@@ -4,7 +4,6 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 import lenet_helpers as lh
 from lenet_helpers.sketchpad import FALLBACK_LINE, NO_INK_MESSAGE, PEN_WIDTH
@@ -41,7 +40,7 @@ def test_an_empty_canvas_says_there_is_no_ink():
 def test_the_drawing_is_preprocessed_exactly_as_notebook_09():
     model = lh.LeNet5().eval()
     reading = lh.predict_strokes(model, SEVEN)
-    expected = lh.load_image(lh.rasterize_strokes(SEVEN))
+    expected = lh.load_image(lh.rasterize_strokes(SEVEN), model=model)
     assert torch.equal(reading.steps["model input"], expected)
     assert reading.steps["28x28 centred"].shape == (28, 28)
 
@@ -69,23 +68,18 @@ def test_the_panel_holds_the_answer_bars_and_maps():
     assert panel["note"] == ""
 
 
-class TinyMLP(nn.Module):
-    """A model without convolutional layers."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(32 * 32, 10)
-
-    def forward(self, x):
-        return self.fc(x.flatten(1))
-
-
-def test_a_model_without_conv_layers_is_read_and_the_panel_says_so():
-    reading = lh.predict_strokes(TinyMLP().eval(), SEVEN)
-    assert isinstance(reading, lh.Reading) and reading.maps == {}
-    panel = lh.reading_panel(reading, "TinyMLP")
-    assert "TinyMLP has no conv1 or conv2 layer" in panel["note"]
-    assert len(panel["images"]) == 2
+def test_every_registered_architecture_reads_a_drawing():
+    for name in lh.available_models():
+        model = lh.build_model(name).eval()
+        reading = lh.predict_strokes(model, SEVEN)
+        assert isinstance(reading, lh.Reading), name
+        assert tuple(reading.steps["model input"].shape) == tuple(model.input_shape), name
+        panel = lh.reading_panel(reading, name)
+        has_conv = all(k in model.feature_layers for k in ("conv1", "conv2"))
+        assert set(reading.maps) == ({"conv1", "conv2"} if has_conv else set()), name
+        assert (panel["note"] == "") == has_conv, name
+    panel = lh.reading_panel(lh.predict_strokes(lh.build_model("mlp").eval(), SEVEN), "mlp")
+    assert "mlp has no conv1 or conv2 layer" in panel["note"] and len(panel["images"]) == 2
 
 
 def test_the_widget_reads_each_drawing_it_is_sent():
@@ -117,10 +111,10 @@ def test_the_widget_tells_front_ends_without_widgets_how_to_predict_a_file():
 def test_the_widget_loads_the_series_checkpoint(artifacts):
     with pytest.raises(FileNotFoundError, match="notebook 04|train"):
         lh.Sketchpad()
-    model = lh.LeNet5().eval()
+    model = lh.build_model("lenet5_modern").eval()
     lh.save_checkpoint(artifacts / "elsewhere.pt", model)
     pad = lh.Sketchpad(checkpoint=artifacts / "elsewhere.pt")
-    assert "elsewhere.pt" in pad.model_name
+    assert "lenet5_modern" in pad.model_name and "elsewhere.pt" in pad.model_name
     assert torch.equal(pad.model.conv1.weight, model.conv1.weight)
 
 
