@@ -15,7 +15,6 @@ Two layers, so that the logic is testable without a browser:
 from __future__ import annotations
 
 import base64
-import inspect
 import io
 import os
 from collections import OrderedDict
@@ -320,10 +319,11 @@ def _load_default_model(checkpoint, device):
     if checkpoint is None:
         import lenet_helpers as lh
 
-        loader = getattr(lh, "load_trained_model", None)  # the site's loader: own checkpoint or reference model
+        loader = getattr(lh, "load_trained_model", None)  # your checkpoint, else the shipped reference model
         if loader is not None:
-            model = loader(device=device) if "device" in inspect.signature(loader).parameters else loader()
-            return model[0] if isinstance(model, tuple) else model, "the series' model"
+            model, _history, meta = loader(device=device)  # prints one line saying which model
+            source = "your model" if meta.get("source") == "yours" else "the reference model"
+            return model, f"{source}, {Path(meta.get('path', '')).name}"
     model, _meta = _ckpt.load_checkpoint(checkpoint, device=device)
     from .settings import checkpoint_path
 

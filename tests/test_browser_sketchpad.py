@@ -138,10 +138,7 @@ def _draw(driver, canvas, stroke, step=8.0):
     from selenium.webdriver.common.action_chains import ActionChains
 
     size = int(canvas.get_attribute("width"))
-    points = [stroke[0]]
-    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
-        n = max(1, int(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 // step))
-        points += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    points = _dense(stroke, step)
     offset = [(round(x - size / 2), round(y - size / 2)) for x, y in points]  # from the canvas centre
     actions = ActionChains(driver, duration=15)
     actions.move_to_element_with_offset(canvas, *offset[0]).click_and_hold()
@@ -157,6 +154,28 @@ def _kernel_idle(lab) -> bool:
     with urllib.request.urlopen(f"{lab['url']}/api/sessions?token={lab['token']}", timeout=10) as r:
         sessions = json.load(r)
     return any(s["path"].endswith(NOTEBOOK) and s["kernel"]["execution_state"] == "idle" for s in sessions)
+
+
+def _dispatch_strokes(driver, canvas, strokes):
+    """Strokes as synthetic PointerEvents of the given pointer types, sent in one go (no waiting)."""
+    driver.execute_script("""
+        const [canvas, strokes] = arguments;
+        const r = canvas.getBoundingClientRect(), k = r.width / canvas.width;
+        strokes.forEach(([type, points], i) => {
+          const at = ([x, y]) => ({clientX: r.left + x * k, clientY: r.top + y * k, pointerId: 10 + i,
+                                   pointerType: type, isPrimary: true, bubbles: true, buttons: 1, pressure: 0.5});
+          canvas.dispatchEvent(new PointerEvent("pointerdown", at(points[0])));
+          for (const p of points.slice(1)) canvas.dispatchEvent(new PointerEvent("pointermove", at(p)));
+          canvas.dispatchEvent(new PointerEvent("pointerup", {...at(points.at(-1)), buttons: 0}));
+        });""", canvas, [[kind, _dense(points)] for kind, points in strokes])
+
+
+def _dense(stroke, step=8.0):
+    points = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        n = max(1, int(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 // step))
+        points += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return points
 
 
 def _run_all(driver, lab, url):
@@ -227,5 +246,12 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
     _wait(browser, lambda d: (_panel(d) or {}).get("status") == "noink", READ_TIMEOUT, "the empty panel after Clear")
     assert "No ink on the canvas" in _panel(browser)["text"]
     assert _canvas_ink(browser, canvas) == 0
-    print(f"{front_end}: drew a 7 with a bar, read as {panel['digit']}; Undo and Clear worked; "
+
+    if front_end == "lab":  # a finger and a pen, two strokes at once: the second is read after the first
+        _dispatch_strokes(browser, canvas, [("touch", SEVEN[0]), ("pen", SEVEN[1])])
+        both = _wait(browser, lambda d: (p := _panel(d)) and p["status"] == "ok" and p["strokes"] == "2" and p,
+                     READ_TIMEOUT, "the reading of both strokes")
+        assert both["digit"] == "7", f"the 7 drawn by touch and pen was read as {both['digit']}"
+    print(f"{front_end}: drew a 7 with a bar, read as {panel['digit']} ({panel['text'].split()[1]}); Undo and Clear "
+          f"worked{'; touch + pen strokes sent together were both read' if front_end == 'lab' else ''}; "
           f"{time.monotonic() - start:.0f} s")
