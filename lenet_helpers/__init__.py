@@ -6,7 +6,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
+:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`,
+:mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read).
 """
 from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
                          wrong_indices)
@@ -27,6 +28,8 @@ from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, 
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
                        plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
                        plot_vector, save_figure, show_digit_pixels, show_images)
+from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
+                        reading_panel)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
                        models_dir, pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -34,6 +37,16 @@ from .training import epoch_line, evaluate, setup_training, train, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    # sketchpad (issue 11)
+    "EXAMPLE_STROKES",
+    "NoInk",
+    "plot_reading",
+    "predict_strokes",
+    "rasterize_strokes",
+    "Reading",
+    "reading_panel",
+    "Sketchpad",
+    # the rest
     "architecture_report",
     "artifacts_dir",
     "atomic_write",
