@@ -7,6 +7,7 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
 :mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
 """
+from .attribution import occlusion, saliency
 from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_history, save_checkpoint,
                          save_history)
 from .data import (MNIST_MEAN, MNIST_STD, MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches,
@@ -18,9 +19,11 @@ from .features import FEATURE_SHAPES, conv1_kernels, feature_maps
 from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
 from .model import LeNet5, count_parameters, layer_table, model_summary
 from .pipeline import load_or_train, train_and_save
+from .neighbours import embedding_2d, extract_features, nearest_neighbours, neighbour_agreement
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
                        plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
                        show_digit_pixels, show_images)
+from .robustness import accuracy_under, invariance_curves, mnist_test_digits, stroke_width
 from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -28,6 +31,7 @@ from .training import epoch_line, evaluate, setup_training, train, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    "accuracy_under",
     "artifacts_dir",
     "atomic_write",
     "check_raw_files",
@@ -40,13 +44,16 @@ __all__ = [
     "data_dir",
     "denormalize",
     "draw_digit",
+    "embedding_2d",
     "epoch_line",
     "evaluate",
+    "extract_features",
     "feature_maps",
     "FEATURE_SHAPES",
     "figures_dir",
     "format_confidence",
     "history_path",
+    "invariance_curves",
     "ImageError",
     "layer_table",
     "learning_curve_report",
@@ -66,8 +73,12 @@ __all__ = [
     "MNISTCorruptError",
     "MNISTNotFoundError",
     "MNISTTensors",
+    "mnist_test_digits",
     "model_summary",
     "most_confused",
+    "nearest_neighbours",
+    "neighbour_agreement",
+    "occlusion",
     "per_class_accuracy",
     "pick_device",
     "plot_class_counts",
@@ -82,6 +93,7 @@ __all__ = [
     "predict_image",
     "preprocess_steps",
     "random_shift",
+    "saliency",
     "save_checkpoint",
     "save_figure",
     "save_history",
@@ -89,6 +101,7 @@ __all__ = [
     "setup_training",
     "show_digit_pixels",
     "show_images",
+    "stroke_width",
     "TensorBatches",
     "train",
     "train_and_save",
