@@ -166,12 +166,13 @@ def mistake_reading(true: int, predicted: int, probabilities, feature_labels, fe
       (>= 3 of 5) labelled with the predicted class: even pixel by pixel it resembles training
       digits of the class the network chose, so the network reads it the way the data taught
       it, and a person would hesitate too;
-    * **strange digit**, when its nearest fc1 neighbours are farther than twice the typical
-      distance of correctly read test digits: it lies away from every digit the network
-      was trained on;
     * **model error**, when its nearest pixel neighbours are mostly labelled with the *true*
-      class: it looks like training digits of its own class, yet the network's features (and
-      output) say otherwise;
+      class: it looks like training digits of its own class, yet the network misreads it
+      (the sentence adds where its fc1 neighbours point: to its own class, the last layer's
+      boundary is at fault; to the predicted class, the features are);
+    * **strange digit**, when the pixel neighbours are split and its nearest fc1 neighbour is
+      farther than twice the typical distance of correctly read test digits: it lies away from
+      every digit the network was trained on;
     * otherwise **ambiguous**: the neighbours are split between classes.
 
     Args:
@@ -202,11 +203,15 @@ def mistake_reading(true: int, predicted: int, probabilities, feature_labels, fe
     if p_pred >= majority:
         return "strange digit", (f"{facts}. Strange digit: even in raw pixels it resembles training {predicted}s, "
                                  f"so the network reads it as the training data taught it.")
-    if ratio > 2:
-        return "strange digit", (f"{facts}. Strange digit: it lies {ratio:.1f}x farther from any training digit than "
-                                 f"a typical correctly read digit does, outside what the network was shown.")
     if p_true >= majority:
-        return "model error", (f"{facts}. Model error: in raw pixels its nearest training digits are {true}s, yet "
-                               f"the network's features put it nearer {predicted}s; this digit should have been read.")
+        where = (f"its fc1 features still sit among training {true}s, so the last layer's boundary misreads it"
+                 if f_true >= majority else
+                 f"the network's features put it among training {predicted}s" if f_pred >= majority else
+                 "the network's features place it between classes")
+        return "model error", (f"{facts}. Model error: in raw pixels its nearest training digits are {true}s, "
+                               f"yet {where}.")
+    if ratio > 2:
+        return "strange digit", (f"{facts}. Strange digit: its neighbours are split and it lies {ratio:.1f}x farther "
+                                 f"from any training digit than a typical correctly read digit does.")
     return "ambiguous", (f"{facts}. Ambiguous: its neighbours are split between classes; it sits on a border "
                          f"between digits.")

@@ -55,6 +55,8 @@ def test_mistake_reading_follows_the_numbers():
     verdict, text = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
     assert verdict == "model error" and "in raw pixels 1 of 5 labelled 9 and 3 labelled 4" in text
     verdict, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [3.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
-    assert verdict == "strange digit"  # 3x the typical distance
+    assert verdict == "strange digit"  # split pixel neighbours, 3x the typical distance
+    verdict, text = mistake_reading(4, 9, p, [4, 4, 4, 9, 9], [3.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
+    assert verdict == "model error" and "last layer's boundary" in text
     verdict, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
     assert verdict == "ambiguous"

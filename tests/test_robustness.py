@@ -36,7 +36,7 @@ def test_shift_rotation_and_scale_move_the_ink_as_named():
     cy, cx = centre_of_mass(rb.rotate(right, 90)[0])
     assert cy == pytest.approx(6.5, abs=0.6) and cx == pytest.approx(13.5, abs=0.6)
     assert torch.allclose(rb.rotate(bar(), 90), bar(horizontal=False), atol=0.05)
-    small = rb.scale(bar(), 0.5)[0]
+    small = rb.scale(bar(), 0.5)[0].numpy()
     cols = np.nonzero(small.sum(0) > 0.5)[0]
     assert 7 <= len(cols) <= 9  # a 16-pixel bar becomes 8 pixels long
     for name, (_, levels, _) in rb.TRANSFORMS.items():  # the first level leaves digits unchanged
@@ -49,8 +49,9 @@ def test_stroke_width_and_morphology():
     assert lh.stroke_width(bar(4))[0] == pytest.approx(4, abs=0.5)
     assert lh.stroke_width(bar(2))[0] == pytest.approx(2, abs=0.5)
     assert np.isnan(lh.stroke_width(torch.zeros(28, 28))[0])
-    assert lh.stroke_width(rb.stroke(bar(4), 1))[0] == pytest.approx(6, abs=0.6)  # a pixel on each side
-    assert lh.stroke_width(rb.stroke(bar(6), -1))[0] == pytest.approx(4, abs=0.6)
+    assert lh.stroke_width(rb.thicker(bar(4), 2))[0] == pytest.approx(6, abs=0.6)  # a pixel on each side
+    assert lh.stroke_width(rb.thinner(bar(6), 2))[0] == pytest.approx(4, abs=0.6)
+    assert lh.stroke_width(rb.stroke(bar(4), 1))[0] == pytest.approx(5, abs=0.6)
 
 
 def test_noise_and_resolution():
