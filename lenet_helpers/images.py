@@ -31,6 +31,7 @@ import torch
 from PIL import Image, ImageOps
 
 from .preprocessing import input_transform
+from .strokes import normalize_stroke_width
 
 #: Ink must stand out from the paper around it by this much (fraction of full scale) to count.
 MIN_CONTRAST = 0.15
@@ -45,7 +46,7 @@ MIN_SIDE = 8
 #: Another mark with at least this share of the digit's area makes the reading uncertain.
 SECOND_MARK = 0.3
 #: A mark wider than this many times its height is not one digit (MNIST digits are upright).
-MAX_ASPECT = 1.4
+MAX_ASPECT = 1.25
 #: Below this softmax probability the model's answer is called uncertain.
 CONFIDENT = 0.8
 
@@ -64,7 +65,7 @@ class Steps(OrderedDict):
     notes: list
 
 
-class Reading(NamedTuple):
+class DigitReading(NamedTuple):
     """What :func:`read_digit` returns.
 
     ``digit`` (0-9), ``probability`` (softmax of that digit, 0-1), ``probabilities`` (10,),
@@ -313,18 +314,23 @@ def _digit_mask(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
                          f"{ys.stop - ys.start} pixels in a {w}x{h} picture); write the digit larger, in dark "
                          f"ink, filling a good part of the picture")
     # Strokes of the same digit that do not touch (a 4's or 5's separate bar, a broken pencil
-    # line) lie within a margin of the main mark and are much smaller than it.
-    margin = 0.2 * size
-    keep = [main]
-    rivals = 0
-    for i in others:
-        oy, ox = boxes[i]
-        near = (oy.start < ys.stop + margin and oy.stop > ys.start - margin and
-                ox.start < xs.stop + margin and ox.stop > xs.start - margin)
-        if areas[i] >= SECOND_MARK * areas[main]:
-            rivals += 1
-        elif near and areas[i] >= 0.02 * areas[main]:
-            keep.append(i)
+    # line) lie within a margin of the digit's box; the box grows as they join it.
+    margin = 0.1 * size
+    top, bottom, left, right = ys.start, ys.stop, xs.start, xs.stop
+    keep, rest = [main], [i for i in others if areas[i] >= 0.02 * areas[main]]
+    joined = True
+    while joined:
+        joined = False
+        for i in list(rest):
+            oy, ox = boxes[i]
+            if (oy.start < bottom + margin and oy.stop > top - margin and
+                    ox.start < right + margin and ox.stop > left - margin):
+                keep.append(i)
+                rest.remove(i)
+                top, bottom = min(top, oy.start), max(bottom, oy.stop)
+                left, right = min(left, ox.start), max(right, ox.stop)
+                joined = True
+    rivals = sum(areas[i] >= SECOND_MARK * areas[main] for i in rest)
     if rivals:
         notes.append(f"{rivals + 1} separate marks of similar size (two digits?): read the largest; "
                      f"give one digit per picture")
@@ -337,7 +343,8 @@ def _digit_mask(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
     return mask
 
 
-def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None) -> Steps:
+def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None,
+                     normalize_stroke: bool = True) -> Steps:
     """Every stage of :func:`load_image`, for showing the pipeline step by step.
 
     Returns a :class:`Steps` (an ordered dict of named stages, in order):
@@ -347,6 +354,8 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     - ``ink bright``: ink minus the paper around it, stretched so the digit's ink is 1, faint
       pixels and everything but the digit's mark set to 0 (specks, a frame left out);
     - ``cropped``: the digit's bounding box;
+    - ``stroke width``: strokes thickened or thinned toward MNIST's width
+      (:func:`~lenet_helpers.strokes.normalize_stroke_width`; only when ``normalize_stroke``);
     - ``20x20 box``: scaled to fit 20x20, aspect kept;
     - ``28x28 centred``: centre of mass at the centre, uint8 0-255 as MNIST;
     - ``model input``: the normalised tensor of :func:`~lenet_helpers.preprocessing.input_transform`
@@ -370,8 +379,10 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
         raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least "
                          f"{MIN_SIDE}x{MIN_SIDE} needed): give a picture of one digit")
     steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings, steps.notes)
-    steps["cropped"] = _crop(steps["ink bright"])
-    steps["20x20 box"] = _fit_box(steps["cropped"])
+    cropped = steps["cropped"] = _crop(steps["ink bright"])
+    if normalize_stroke:  # thick marker, thin pencil, low resolution -> MNIST's stroke width
+        cropped = steps["stroke width"] = normalize_stroke_width(cropped)
+    steps["20x20 box"] = _fit_box(cropped)
     steps["28x28 centred"] = _centre(steps["20x20 box"])
     preprocessing = preprocessing or getattr(model, "preprocessing", "resize32")
     steps["model input"] = input_transform(preprocessing)(Image.fromarray(steps["28x28 centred"], mode="L"))
@@ -430,14 +441,16 @@ def _centre(box: np.ndarray) -> np.ndarray:
     return (field * 255).round().astype(np.uint8)
 
 
-def load_image(path_or_image, model=None, preprocessing: str | None = None) -> torch.Tensor:
+def load_image(path_or_image, model=None, preprocessing: str | None = None,
+               normalize_stroke: bool = True) -> torch.Tensor:
     """Turn an image of a handwritten digit into the model's input, the way MNIST was made.
 
     Greyscale at any bit depth (transparent areas become paper; large pictures down-sampled);
     ink made bright and measured against the paper *around it* (so a shadow across the page
     does not count as ink); the largest digit-like mark kept (specks, a frame and far-away
-    marks left out); cropped to its bounding box; scaled to fit 20x20 keeping the aspect
-    ratio; placed in 28x28 with its centre of mass at the centre; then the preprocessing
+    marks left out); cropped to its bounding box; strokes brought to MNIST's width
+    (``normalize_stroke``, see :func:`~lenet_helpers.strokes.normalize_stroke_width`); scaled
+    to fit 20x20 keeping the aspect ratio; placed in 28x28 with its centre of mass at the centre; then the preprocessing
     ``model`` declares (``preprocessing``, default ``"resize32"``: the reference tutorial's
     32x32 resize; see :mod:`lenet_helpers.preprocessing`). This follows the MNIST
     preprocessing description (LeCun, Cortes & Burges, MNIST database page; LeCun et al.
@@ -457,11 +470,11 @@ def load_image(path_or_image, model=None, preprocessing: str | None = None) -> t
         ImageError: not a readable image (folder, pipe, permission, damaged, too large),
             too small, or no ink (blank page, only specks).
     """
-    return preprocess_steps(path_or_image, model, preprocessing)["model input"]
+    return preprocess_steps(path_or_image, model, preprocessing, normalize_stroke)["model input"]
 
 
 @torch.no_grad()
-def read_digit(model, path_or_image) -> Reading:
+def read_digit(model, path_or_image, normalize_stroke: bool = True) -> DigitReading:
     """The digit the model reads in an image, and whether to trust it.
 
     Runs :func:`preprocess_steps` and the model; the reading's ``warnings`` collect the
@@ -469,7 +482,7 @@ def read_digit(model, path_or_image) -> Reading:
     softmax probability below :data:`CONFIDENT` (80%); its ``notes`` what was left out (a frame).
 
     Returns:
-        A :class:`Reading` ``(digit, probability, probabilities (10,), warnings)``;
+        A :class:`DigitReading` ``(digit, probability, probabilities (10,), warnings)``;
         ``reading.uncertain`` is True when there is any warning.
 
     Raises:
@@ -477,17 +490,17 @@ def read_digit(model, path_or_image) -> Reading:
     """
     from .evaluation import format_confidence, predict
 
-    steps = preprocess_steps(path_or_image, model)
+    steps = preprocess_steps(path_or_image, model, normalize_stroke=normalize_stroke)
     digits, probabilities = predict(model, steps["model input"])
     digit, probs = int(digits[0]), probabilities[0]
     notes = list(steps.warnings)
     if float(probs[digit]) < CONFIDENT:
         notes.append(f"the model is unsure ({format_confidence(probs[digit])} for {digit})")
-    return Reading(digit, float(probs[digit]), probs, notes, list(steps.notes))
+    return DigitReading(digit, float(probs[digit]), probs, notes, list(steps.notes))
 
 
 @torch.no_grad()
-def predict_image(model, path_or_image) -> tuple[int, torch.Tensor]:
+def predict_image(model, path_or_image, normalize_stroke: bool = True) -> tuple[int, torch.Tensor]:
     """The digit the model reads in an image file, with the 10 softmax probabilities.
 
     :func:`read_digit` gives the same with the warnings.
@@ -498,7 +511,7 @@ def predict_image(model, path_or_image) -> tuple[int, torch.Tensor]:
     Raises:
         FileNotFoundError, ImageError: as :func:`load_image`.
     """
-    reading = read_digit(model, path_or_image)
+    reading = read_digit(model, path_or_image, normalize_stroke)
     return reading.digit, reading.probabilities
 
 

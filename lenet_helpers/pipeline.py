@@ -10,7 +10,7 @@ from .checkpoint import CheckpointError, load_checkpoint, load_history
 from .data import mnist_tensors
 from .models import build_model
 from .saving import reconcile_history
-from .settings import checkpoint_path, history_path, models_dir, pick_device, set_seed
+from .settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
 from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, evaluate, train
 
 
@@ -83,7 +83,7 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
         print(f"Saved the {len(history)} completed epoch(s) of {epochs} (--save-partial): {ckpt} and {csv}")
         raise TrainingInterrupted(f"saved the {len(history)} completed epoch(s) of {epochs} to {ckpt}")
     if verbose:
-        print(f"Saved {ckpt} and {csv}")
+        print(f"Saved {display_path(ckpt)} and {display_path(csv)}")
     return net, history, test_acc
 
 
