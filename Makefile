@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lab install data benchmark accuracy clean
+.PHONY: run test lab install data benchmark accuracy site reference clean
 
 ## run: set up .venv, get MNIST, execute notebooks 01-09 into artifacts/notebooks, print a summary
 run: install data
@@ -38,5 +38,13 @@ benchmark: install data
 accuracy: install data
 	$(PY) benchmarks/accuracy.py
 
+## site: the executed notebooks (after make run) and solutions as a static web site: artifacts/site/index.html
+site: install
+	$(PY) -m lenet_helpers site --run-solutions
+
+## reference: retrain the reference model shipped in lenet_helpers/reference/ (15 epochs on the CPU: minutes)
+reference: install data
+	$(PY) -m lenet_helpers reference
+
 clean:
-	rm -rf artifacts/notebooks artifacts/figures artifacts/*.pt artifacts/*.csv
+	rm -rf artifacts/notebooks artifacts/figures artifacts/site artifacts/*.pt artifacts/*.csv

@@ -5,7 +5,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
+:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`, :mod:`~lenet_helpers.trained` (your model or
+the shipped reference one), :mod:`~lenet_helpers.site` (the static web site).
 """
 from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_history, save_checkpoint,
                          save_history)
@@ -24,6 +25,8 @@ from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_ma
 from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
+# The model notebooks 05 onwards use (yours, else the shipped reference model); site.py is not imported here.
+from .trained import load_trained_model, reference_checkpoint, reference_metadata
 
 __version__ = "0.1.0"
 
@@ -56,6 +59,7 @@ __all__ = [
     "load_history",
     "load_image",
     "load_or_train",
+    "load_trained_model",
     "machine",
     "mnist_datasets",
     "mnist_loaders",
@@ -82,6 +86,8 @@ __all__ = [
     "predict_image",
     "preprocess_steps",
     "random_shift",
+    "reference_checkpoint",
+    "reference_metadata",
     "save_checkpoint",
     "save_figure",
     "save_history",
