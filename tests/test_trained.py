@@ -90,3 +90,6 @@ def test_package_data_is_in_the_wheel(tmp_path):
     for name in ("lenet5_mnist.pt", "training_history.csv", "metadata.json"):
         assert f"lenet_helpers/reference/{name}" in names
     assert {"lenet_helpers/site_template/index.html.j2", "lenet_helpers/site_template/conf.json"} <= names
+    packages = {p.parent.relative_to(lh.settings.REPO_ROOT).as_posix() + "/__init__.py"
+                for p in (lh.settings.REPO_ROOT / "lenet_helpers").rglob("__init__.py")}
+    assert packages <= names, "a subpackage is missing from pyproject's packages"
