@@ -409,7 +409,7 @@ def _results_rows(checkpoint: Path | None) -> tuple[str, list[tuple[str, str]]]:
         from .trained import reference_checkpoint
         candidates.append((reference_checkpoint(), "the reference model shipped with lenet_helpers "
                                                    "(no checkpoint beside the executed notebooks)"))
-    except ImportError:
+    except (ImportError, FileNotFoundError):
         pass
     for path, source in candidates:
         if not path.is_file():
@@ -418,7 +418,7 @@ def _results_rows(checkpoint: Path | None) -> tuple[str, list[tuple[str, str]]]:
             model, meta = load_checkpoint(path)
         except (RuntimeError, OSError):
             continue
-        from .model import count_parameters
+        from .models import count_parameters
 
         rows = [("model", f"{html.escape(str(meta.get('architecture', type(model).__name__)))}, "
                           f"{count_parameters(model):,} parameters")]

@@ -35,7 +35,8 @@ from typing import Any, Callable
 import pandas as pd
 import torch
 
-from .checkpoint import atomic_write, load_checkpoint, load_history
+from .checkpoint import load_checkpoint, load_history
+from .io import atomic_write
 from .settings import REPO_ROOT, checkpoint_path, history_path, versions
 from .training import EPOCHS
 
@@ -204,6 +205,9 @@ def build_reference(out_dir: str | os.PathLike = REFERENCE_DIR, epochs: int = RE
             "sha256": hashlib.sha256(data).hexdigest(),
             "architecture": meta.get("architecture"),
             "model_kwargs": meta.get("model_kwargs", {}),
+            "preprocessing": meta.get("preprocessing"),
+            "input_shape": meta.get("input_shape"),
+            "settings": meta.get("settings", {}),
             "epochs": meta.get("epochs"),
             "seed": seed,
             "augment": bool(meta.get("augment", False)),

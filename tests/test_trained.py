@@ -22,6 +22,7 @@ def test_shipped_reference_model_scores_its_metadata_figure(tensors):
     payload = torch.load(path, map_location="cpu", weights_only=True)  # plain tensors and Python values only
     assert payload["metadata"]["test_acc"] == pytest.approx(meta["test_acc"], abs=1e-4)
     assert (meta["epochs"], meta["seed"], meta["augment"], meta["device"]) == (15, 0, False, "cpu")
+    assert meta["architecture"] == payload["metadata"]["architecture"] == "lenet5"
     model, _ = lh.load_checkpoint(path)
     _, acc = lh.evaluate(model, tensors.test)
     assert len(tensors.test) == meta["test_digits"] == 10_000
