@@ -182,8 +182,9 @@ def build_reference(out_dir: str | os.PathLike = REFERENCE_DIR, epochs: int = RE
                     seed: int = REFERENCE_SEED) -> dict[str, Any]:
     """Train the reference model and write checkpoint, history CSV and ``metadata.json`` to ``out_dir``.
 
-    What ``make reference`` runs: about 3-4 minutes on 2 CPU cores for the 15 epochs, plus
-    the quick check. Each file is written atomically (a stopped build leaves the old files).
+    What ``make reference`` runs (with ``OMP_NUM_THREADS=1``): about 3-4 minutes on a free
+    core for the 15 epochs, plus the quick check. Each file is written atomically (a stopped
+    build leaves the old files).
 
     Returns:
         The metadata written.
