@@ -9,7 +9,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
 from .data import mnist_tensors
 from .models import build_model
-from .settings import checkpoint_path, history_path, models_dir, pick_device, set_seed
+from .settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
 from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, evaluate, train
 
 
@@ -57,7 +57,7 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
                            settings=settings, **{k: settings[k] for k in ("seed", "augment", "subset")})
     csv = save_history(history, history_csv or history_path())
     if verbose:
-        print(f"Saved {ckpt} and {csv}")
+        print(f"Saved {display_path(ckpt)} and {display_path(csv)}")
     return net, history, test_acc
 
 

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 import lenet_helpers as lh
-from lenet_helpers.notebooks import NotebookError, notebook_paths, run_notebook
+from lenet_helpers.notebooks import NOTEBOOKS_DIR, NotebookError, notebook_paths, run_notebook
 
 pytestmark = pytest.mark.notebooks
 QUICK = {"EPOCHS": 1, "SUBSET": 2000}
@@ -20,6 +20,7 @@ EXPECTED_FIGURES = {
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
            "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
+    "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
 }
 
 
@@ -162,3 +163,43 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
     path = next(p for p in notebook_paths() if p.name.startswith("02"))
     with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
+
+
+def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    path = next(p for p in notebook_paths() if p.name.startswith("10"))
+    output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    nb = nbformat.read(output, as_version=4)
+    text = text_of(nb)
+    assert f"{len(lh.available_models())} networks, 1 epoch(s) each on 1,000 training digits" in text
+    assert "Most accurate on the test set:" in text and "nearest class mean:" in text
+    assert re.search(r"floor 1\.4612 = -log\(e / \(e \+ 9\)\)", text)
+    for name in ("10_learning_curves", "10_error_overlap", "10_hard_digits", "10_conv1_kernels", "10_resized_vs_padded",
+                 "10_double_softmax"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 2000, name
+    for name in lh.available_models():
+        assert (tmp_path / "models" / f"{name}.pt").is_file(), name
+    assert not (tmp_path / "lenet5_mnist.pt").exists()  # notebooks 05-09's model is never touched
+    run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    assert "reusing" in text_of(nbformat.read(output, as_version=4))
+
+
+def test_11_reads_the_example_drawings_and_shows_the_sketchpad(series):
+    nb = series["nb"]["11"]
+    text = text_of(nb)
+    for name in lh.EXAMPLE_STROKES:
+        digit = lh.predict_strokes(series["model"], lh.EXAMPLE_STROKES[name]).digit
+        assert re.search(rf"{name} +-> read as {digit} \((>99\.9|\d+\.\d)%\)", text), name
+    assert "No ink on the canvas" in text  # pad.reading before any drawing, and the empty square
+    widgets = [o for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) == 1
+    assert text.count("lh.predict_image(model, 'my_digit.png')") == 1  # the line for front ends without widgets
+
+
+def test_11_solution_runs(tmp_path, monkeypatch, series):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(series["art"]))
+    path = NOTEBOOKS_DIR / "solutions" / "11_draw_a_digit.ipynb"
+    output, _ = run_notebook(path, tmp_path, QUICK)
+    text = text_of(nbformat.read(output, as_version=4))
+    assert len(re.findall(r"bar at y=\d+: read as \d", text)) == 3
