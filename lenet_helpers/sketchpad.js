@@ -104,7 +104,7 @@ function render({ model, el: root }) {
   }
 
   canvas.addEventListener("pointerdown", (e) => {
-    if (e.pointerType === "mouse" && e.button !== 0) return;
+    if ((e.pointerType === "mouse" && e.button !== 0) || !e.isPrimary || current) return; // one pen at a time
     e.preventDefault();
     try {
       canvas.setPointerCapture(e.pointerId);
@@ -149,6 +149,7 @@ function render({ model, el: root }) {
     if (r.seq !== undefined && r.seq >= sentSeq) {
       inFlight = false;
       clearTimeout(noAnswer);
+      fallbackNodes.forEach((node) => (node.style.display = "none")); // the kernel answers after all
     }
     panel.replaceChildren();
     panel.dataset.status = r.status || "";

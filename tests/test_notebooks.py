@@ -2,6 +2,7 @@
 import json
 import re
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -21,6 +22,8 @@ EXPECTED_FIGURES = {
            "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
     "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
+    "12": ["12_attributions", "12_error_explorer", "12_feature_space"],
+    "13": ["13_transformations", "13_invariance_curves", "13_stroke_width"],
 }
 
 
@@ -130,19 +133,24 @@ def test_notebooks_after_04_use_your_model(series):
             assert "Using your model" in text_of(series["nb"][prefix]), prefix
 
 
-def test_first_code_cell_turns_a_missing_package_into_one_line(monkeypatch):
-    """Without lenet_helpers installed, each notebook's first code cell prints one line saying what to install."""
+def test_a_missing_package_is_one_line_not_a_traceback(monkeypatch):
+    """Without lenet_helpers installed, running a notebook stops at its imports with one line saying what to install."""
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
     monkeypatch.setitem(sys.modules, "lenet_helpers", None)  # `import lenet_helpers` now raises ImportError
+    lines = []
+    monkeypatch.setattr(shell, "_showtraceback", lambda etype, evalue, stb: lines.extend(stb))
     for path in notebook_paths():
-        nb = nbformat.read(path, as_version=4)
-        first = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
-        lines = []
-        monkeypatch.setattr(shell, "_showtraceback", lambda etype, evalue, stb: lines.extend(stb))
-        result = shell.run_cell(first.source, store_history=False)
-        assert result.error_in_exec is not None, path.name
+        shell.reset(new_session=False)
+        lines.clear()
+        cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        error = None
+        for cell in cells:  # top to bottom, as "Run all" does, up to the first error
+            error = shell.run_cell(cell.source, store_history=False).error_in_exec
+            if error is not None:
+                break
+        assert error is not None and "import lenet_helpers" in cell.source, path.name
         assert len(lines) == 1 and "pip install -e ." in lines[0], (path.name, lines)
 
 
@@ -204,3 +212,43 @@ def test_11_solution_runs(tmp_path, monkeypatch, series):
     output, _ = run_notebook(path, tmp_path, QUICK)
     text = text_of(nbformat.read(output, as_version=4))
     assert len(re.findall(r"bar at y=\d+: read as \d", text)) == 3
+
+
+# ---- notebooks 12-13 (issue 12: attribution, neighbours, robustness)
+
+
+def test_12_readings_name_real_mistakes_of_the_model(series):
+    text = text_of(series["nb"]["12"])
+    readings = re.findall(r"#\d+ \(test #(\d+)\): read as (\d) \([^)]*\), true (\d) .*?\. "
+                          r"(Strange digit|Model error|Ambiguous)", text)
+    assert len(readings) >= 3
+    test = lh.mnist_tensors(device="cpu", subset=QUICK["SUBSET"]).test
+    predicted, _ = lh.predict(series["model"], test)
+    for index, read_as, true, _ in readings:  # each sentence is about a digit the model really misreads
+        assert int(test.tensors[1][int(index)]) == int(true) and int(predicted[int(index)]) == int(read_as) != int(true)
+    wrong = int((predicted != test.tensors[1]).sum())
+    assert f"misread: {wrong} (" in text
+    assert re.search(r"label agreement of the 10 nearest digits: raw pixels \d+\.\d%, fc1 features \d+\.\d%", text)
+
+
+def test_13_reads_every_curve_and_measures_the_stroke_step(series):
+    from lenet_helpers.robustness import TRANSFORMS
+
+    text = text_of(series["nb"]["13"])
+    for name in TRANSFORMS:
+        assert re.search(rf"- {name} \(.*default: \d+\.\d% clean.*augmented: \d+\.\d% clean", text), name
+    assert "Augmentation moves the break (first level below 90%) for:" in text
+    m = re.search(r"Stroke-width step on (\d+) varied drawn digits \(default model\): ([\d.]+)% -> ([\d.]+)% "
+                  r"\(([+-][\d.]+) points\)", text)
+    assert m and int(m.group(1)) == 120
+    assert float(m.group(4)) == pytest.approx(float(m.group(3)) - float(m.group(2)), abs=0.11)
+    assert (series["art"] / "models" / "lenet5_augment.pt").is_file()  # trained once, then reused
+
+
+@pytest.mark.parametrize("name", ["12_what_the_network_looks_at.ipynb", "13_robustness.ipynb"])
+def test_solutions_12_13_run(series, name, monkeypatch):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(series["art"]))
+    path = Path(NOTEBOOKS_DIR) / "solutions" / name
+    output, _ = run_notebook(path, series["art"] / "solutions", QUICK)
+    nb = nbformat.read(output, as_version=4)
+    assert "Traceback" not in text_of(nb)
