@@ -21,6 +21,7 @@ from .pipeline import load_or_train, train_and_save
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
                        plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
                        show_digit_pixels, show_images)
+from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -82,6 +83,7 @@ __all__ = [
     "predict_image",
     "preprocess_steps",
     "random_shift",
+    "readings",
     "save_checkpoint",
     "save_figure",
     "save_history",

@@ -306,13 +306,15 @@ def plot_feature_maps(maps: torch.Tensor, ncols: int = 8, fig=None, title: str |
     return axes
 
 
-def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=False, labels=None):
+def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=False, labels=None, fmt=None):
     """A vector drawn as a ``shape`` grid of coloured cells (e.g. 120 conv3 values as 10x12).
 
     Args:
         values: 1-D (or squeezable) tensor/array of ``prod(shape)`` values.
         annotate: write each value in its cell (2 decimals).
         labels: tick labels for the columns (e.g. digits 0-9 for the output layer).
+        fmt: how a value is written when annotating, a function of the value (default 2
+            decimals; e.g. :func:`~lenet_helpers.evaluation.format_confidence` for probabilities).
     """
     v = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values).reshape(shape)
     ax = ax or plt.figure(figsize=(max(4, shape[1] * 0.7), max(1.6, shape[0] * 0.6))).gca()
@@ -321,7 +323,7 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
     if annotate:
         dark = 0.6 * (lim if cmap == "RdBu_r" else float(v.max()) or 1.0)
         for (i, j), x in np.ndenumerate(v):
-            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
+            ax.text(j, i, fmt(x) if fmt else f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > dark else "black")  # readable on dark cells
     ax.set_xticks(range(shape[1]), labels if labels is not None else range(shape[1]))
     ax.set_yticks(range(shape[0]))
@@ -345,7 +347,7 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", n
     for k, ax in enumerate(axes):
         im = ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
         for (i, j), x in np.ndenumerate(kernels[k].numpy()):
-            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
+            ax.text(j, i, fmt(x) if fmt else f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > 0.6 * lim else "black")
         ax.set_title(f"kernel {k} (map {k})", fontsize=11)
     fig.colorbar(im, ax=list(axes), shrink=0.9, label=title)

@@ -142,7 +142,7 @@ def normalisation_report(raw, resized: torch.Tensor, normalised: torch.Tensor, m
     lines = [
         f"Full ink (255, i.e. 1.0) would normalise to (1 - {mean}) / {std} = {top:.3f} and the black background to "
         f"(0 - {mean}) / {std} = {-mean / std:.3f}.",
-        f"This digit has {full} pixels at 255 before resizing, but its brightest pixel after the 28 -> 32 resize is "
+        f"This digit has {full} pixel{'' if full == 1 else 's'} at 255 before resizing, but its brightest pixel after the 28 -> 32 resize is "
         f"{rmax:.3f}, so its normalised maximum is {float(normalised.max()):.3f}, not {top:.3f}: the bilinear resize "
         f"computes each new pixel as a weighted average of its neighbours, and next to a stroke's edge that average "
         f"mixes in darker pixels.",
