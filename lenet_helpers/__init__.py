@@ -1,28 +1,33 @@
 """lenet_helpers: the code the LeNet-5 on MNIST notebooks share.
 
 Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpers.settings`
-(paths, device, seeds), :mod:`~lenet_helpers.data`, :mod:`~lenet_helpers.model`,
+(paths, device, seeds), :mod:`~lenet_helpers.io` (atomic writes), :mod:`~lenet_helpers.preprocessing`,
+:mod:`~lenet_helpers.data`, :mod:`~lenet_helpers.models` (the registry of networks),
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
 :mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
 """
-from .checkpoint import (CheckpointError, atomic_write, load_checkpoint, load_history, save_checkpoint,
-                         save_history)
-from .data import (MNIST_MEAN, MNIST_STD, MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches,
-                   check_raw_files, denormalize, lenet_transform, mnist_datasets, mnist_loaders, mnist_splits,
-                   mnist_tensors, random_shift)
+from .comparison import double_softmax_floor, error_overlap, results_table, wrong_by_all, wrong_indices
+from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
+from .data import (MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches, check_raw_files, mnist_datasets,
+                   mnist_loaders, mnist_splits, mnist_tensors, random_shift)
 from .evaluation import (classification_report, confusion_matrix, format_confidence, learning_curve_report,
                          most_confused, per_class_accuracy, predict)
-from .features import FEATURE_SHAPES, conv1_kernels, feature_maps
+from .features import conv1_kernels, feature_maps, feature_shapes
 from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
-from .model import LeNet5, count_parameters, layer_table, model_summary
-from .pipeline import load_or_train, train_and_save
-from .plotting import (plot_class_counts, plot_confusion_matrix, plot_feature_maps, plot_kernels,
-                       plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
+from .io import atomic_write
+from .models import (MLP, DropoutCNN, LeNet5, LeNet5_1998, LeNet5Modern, LeNetGAP, MediumCNN, MNISTNet, SmallCNN,
+                     available_models, build_model, count_parameters, layer_table, model_source, model_summary, models_table,
+                     multiply_adds, nearest_class_mean, register_model)
+from .pipeline import load_or_train, train_and_save, train_or_load
+from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, input_transform, lenet_transform,
+                            prepare_images)
+from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
+                       plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
                        show_digit_pixels, show_images)
 from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
-from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine,
+from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine, models_dir,
                        pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
 
@@ -31,6 +36,8 @@ __version__ = "0.1.0"
 __all__ = [
     "artifacts_dir",
     "atomic_write",
+    "available_models",
+    "build_model",
     "check_raw_files",
     "checkpoint_path",
     "CheckpointError",
@@ -40,24 +47,33 @@ __all__ = [
     "count_parameters",
     "data_dir",
     "denormalize",
+    "double_softmax_floor",
     "draw_digit",
+    "DropoutCNN",
     "epoch_line",
+    "error_overlap",
     "evaluate",
     "feature_maps",
-    "FEATURE_SHAPES",
+    "feature_shapes",
     "figures_dir",
     "format_confidence",
     "history_path",
     "ImageError",
+    "input_transform",
     "layer_table",
     "learning_curve_report",
     "LeNet5",
+    "LeNet5_1998",
+    "LeNet5Modern",
     "lenet_transform",
+    "LeNetGAP",
     "load_checkpoint",
     "load_history",
     "load_image",
     "load_or_train",
     "machine",
+    "MediumCNN",
+    "MLP",
     "mnist_datasets",
     "mnist_loaders",
     "MNIST_MEAN",
@@ -65,25 +81,37 @@ __all__ = [
     "MNIST_STD",
     "mnist_tensors",
     "MNISTCorruptError",
+    "MNISTNet",
     "MNISTNotFoundError",
     "MNISTTensors",
+    "model_source",
     "model_summary",
+    "models_dir",
+    "models_table",
     "most_confused",
+    "multiply_adds",
+    "nearest_class_mean",
     "per_class_accuracy",
     "pick_device",
     "plot_class_counts",
     "plot_confusion_matrix",
+    "plot_error_overlap",
     "plot_feature_maps",
     "plot_kernels",
+    "plot_histories",
     "plot_learning_curves",
     "plot_per_class_errors",
     "plot_predictions",
     "plot_vector",
     "predict",
     "predict_image",
+    "prepare_images",
     "preprocess_steps",
+    "PREPROCESSINGS",
     "random_shift",
     "readings",
+    "register_model",
+    "results_table",
     "save_checkpoint",
     "save_figure",
     "save_history",
@@ -91,10 +119,14 @@ __all__ = [
     "setup_training",
     "show_digit_pixels",
     "show_images",
+    "SmallCNN",
     "TensorBatches",
     "train",
     "train_and_save",
     "train_epoch",
+    "train_or_load",
     "version_stamp",
     "versions",
+    "wrong_by_all",
+    "wrong_indices",
 ]

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import torch
 from torch import nn
 
-from .model import LeNet5
+from .io import atomic_torch_save, atomic_write
+from .models import available_models, build_model, model_class
+from .preprocessing import MNIST_MEAN, MNIST_STD
 from .settings import checkpoint_path, history_path, versions
 
 #: Written into every checkpoint; :func:`load_checkpoint` refuses files without it.
@@ -27,36 +28,20 @@ CHECKPOINT_FORMAT = "lenet_helpers.checkpoint/1"
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "train_acc", "valid_acc", "seconds"]
 
 
+#: Checkpoints written before the model registry stored the class name.
+_LEGACY_NAMES = {"LeNet5": "lenet5"}
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint file is unreadable, not ours, or for another architecture."""
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then rename the temporary file to ``path`` in one step.
-
-    The temporary file lives beside ``path`` (same file system, so ``os.replace`` is atomic)
-    and is removed if ``write`` raises, KeyboardInterrupt included: ``path`` is either the
-    old file or the complete new one, never a partial file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
-    """``torch.save(obj, path)`` through :func:`atomic_write`."""
-    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+def _registered_name(model: nn.Module) -> str:
+    name = getattr(model, "name", "")
+    if not name or model_class(name) is not type(model):
+        raise ValueError(f"save_checkpoint saves registered models only (lh.available_models()); "
+                         f"{type(model).__name__} is not one: register it with @register_model")
+    return name
 
 
 def save_history(history: pd.DataFrame, path: str | os.PathLike | None = None) -> Path:
@@ -86,19 +71,25 @@ def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: p
     """Save ``model``'s weights with its history and metadata, atomically.
 
     The file holds the state dict (moved to the CPU, so it loads anywhere) and a metadata
-    dict: architecture, preprocessing, epochs, the last epoch's accuracies, library versions,
-    the time, the history (as lists) and whatever keyword arguments are given (for example
-    ``test_acc=99.1``, ``seed=0``). Values must be plain Python (numbers, strings, lists,
+    dict: ``architecture`` (the registered name, e.g. ``"lenet5"``), ``model_kwargs`` (its
+    constructor arguments, so :func:`load_checkpoint` can rebuild it), ``preprocessing`` and
+    ``input_shape`` (as the model declares them), ``normalization`` (MNIST mean and std), epochs, the last epoch's accuracies, library
+    versions, the time, the history (as lists) and whatever keyword arguments are given (for
+    example ``test_acc=99.1``, ``seed=0``). Values must be plain Python (numbers, strings, lists,
     dicts) so that ``weights_only=True`` loading accepts them.
 
     Returns:
         The path written (default ``artifacts/lenet5_mnist.pt``).
-    """
-    from .data import INPUT_SIZE, MNIST_MEAN, MNIST_STD
 
+    Raises:
+        ValueError: ``model`` is not a registered architecture (see :func:`lenet_helpers.build_model`).
+    """
     meta: dict[str, Any] = {
-        "architecture": type(model).__name__,
-        "preprocessing": {"resize": [INPUT_SIZE, INPUT_SIZE], "mean": MNIST_MEAN, "std": MNIST_STD},
+        "architecture": _registered_name(model),
+        "model_kwargs": dict(getattr(model, "config", {})),
+        "preprocessing": model.preprocessing,
+        "input_shape": list(model.input_shape),
+        "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD},
         "versions": versions(),
         "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
     }
@@ -117,9 +108,11 @@ def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: p
 
 
 def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple[nn.Module, dict[str, Any]]:
-    """Load a checkpoint written by :func:`save_checkpoint` into a new :class:`LeNet5`.
+    """Load a checkpoint written by :func:`save_checkpoint`: rebuild its registered model, load the weights.
 
-    Uses ``torch.load(..., weights_only=True)``. The model is returned in eval mode on
+    The architecture is looked up by the name stored in the file (``lenet5``, ``mlp``, ...) and
+    built with the stored constructor arguments. Uses ``torch.load(..., weights_only=True)``,
+    which refuses to run code hidden in a pickle. The model is returned in eval mode on
     ``device`` (default: the CPU).
 
     Returns:
@@ -128,8 +121,8 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
     Raises:
         FileNotFoundError: no file at ``path``; says to run notebook 04 or the ``train`` command.
         CheckpointError: the file is truncated or not a PyTorch file, was not written by
-            :func:`save_checkpoint`, or holds weights of another architecture; says to
-            delete it and train again.
+            :func:`save_checkpoint`, names an architecture this package does not know, or holds
+            weights that do not fit it; says to delete it and train again.
     """
     path = Path(path or checkpoint_path())
     if not path.is_file():
@@ -145,12 +138,15 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
     meta = payload.get("metadata", {})
-    if meta.get("architecture") != "LeNet5":
-        raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, not LeNet5; {fix}")
-    model = LeNet5()
+    name = _LEGACY_NAMES.get(meta.get("architecture"), meta.get("architecture"))
+    if name not in available_models():
+        raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, which this version of lenet_helpers "
+                              f"does not know (known: {', '.join(available_models())}); {fix}")
+    kwargs = meta.get("model_kwargs") or {}
     try:
+        model = build_model(name, **kwargs)
         model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError) as exc:
-        raise CheckpointError(f"{path} holds weights that do not fit LeNet5 ({str(exc).splitlines()[0]}); {fix}") from None
+    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path} holds weights that do not fit {name} ({str(exc).splitlines()[0]}); {fix}") from None
     model.to(device or "cpu").eval()
     return model, meta

@@ -1,9 +1,11 @@
-"""Command line: ``python -m lenet_helpers {predict,train,evaluate,run,download}``.
+"""Command line: ``python -m lenet_helpers {predict,train,evaluate,models,run,download}``.
 
 Examples::
 
     python -m lenet_helpers predict digits/seven.png photo.jpg
     python -m lenet_helpers train --epochs 15
+    python -m lenet_helpers models         # the registered networks
+    python -m lenet_helpers train --model small_cnn --optimizer sgd --lr 0.05 --checkpoint artifacts/models/small_cnn.pt
     python -m lenet_helpers evaluate
     python -m lenet_helpers run            # execute notebooks 01-09, print the summary
 """
@@ -52,8 +54,20 @@ def cmd_predict(args) -> int:
 def cmd_train(args) -> int:
     from .pipeline import train_and_save
 
-    train_and_save(epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
-                   checkpoint=args.checkpoint, history_csv=args.history)
+    train_and_save(model=args.model, epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
+                   checkpoint=args.checkpoint, history_csv=args.history, lr=args.lr, batch_size=args.batch_size,
+                   optimizer=args.optimizer, weight_decay=args.weight_decay, lr_schedule=args.lr_schedule,
+                   momentum=args.momentum)
+    return 0
+
+
+def cmd_models(args) -> int:
+    from .models import models_table
+
+    table = models_table()
+    table["parameters"] = table["parameters"].map("{:,}".format)
+    table["multiply-adds"] = table["multiply-adds"].map("{:,}".format)
+    print(table[["name", "parameters", "multiply-adds", "input", "preprocessing", "source"]].to_string(index=False))
     return 0
 
 
@@ -64,7 +78,7 @@ def cmd_evaluate(args) -> int:
     model = _load_model(args)
     if model is None:
         return 1
-    test = mnist_tensors(device="cpu").test
+    test = mnist_tensors(device="cpu", preprocessing=model.preprocessing).test
     _, acc = evaluate(model, test)
     print(f"accuracy: {acc:.2f}%")
     return 0
@@ -103,8 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("train", help="train LeNet-5 as notebook 04 does; save checkpoint and history")
-    p.add_argument("--epochs", type=int, default=15)
+    from .models import available_models
+    from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, OPTIMIZERS
+
+    p = sub.add_parser("train", help="train a network (LeNet-5 by default, as notebook 04 does); save checkpoint and history")
+    p.add_argument("--model", default="lenet5", choices=available_models(), metavar="NAME",
+                   help=f"architecture (default lenet5): {', '.join(available_models())}")
+    p.add_argument("--epochs", type=int, default=EPOCHS)
+    p.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})")
+    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"images per batch (default {BATCH_SIZE})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="adam (default) or sgd")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9; 0 for plain SGD)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default 0)")
+    p.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+                   help="cosine decay to 0 (default) or constant")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
     p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
@@ -112,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", default=None, help="history CSV (default artifacts/training_history.csv)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="accuracy of a checkpoint on the 10,000 MNIST test digits")
+    p = sub.add_parser("models", help="list the registered networks: parameters, multiply-adds, input, source")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("evaluate", help="accuracy of a checkpoint (any registered network) on the 10,000 MNIST test digits")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.set_defaults(func=cmd_evaluate)
 

@@ -1,4 +1,4 @@
-"""MNIST loading, the 28x28 -> 32x32 preprocessing of the seed, the train/valid/test splits.
+"""MNIST loading, the train/valid/test splits, and the splits as preprocessed tensors.
 
 Two pipelines give the same pixels:
 
@@ -20,14 +20,14 @@ import torch
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from torchvision import datasets, transforms
 
+from .io import atomic_torch_save
+from .preprocessing import (INPUT_SIZE, MNIST_MEAN, MNIST_STD, check_preprocessing, denormalize,  # noqa: F401
+                            input_transform, lenet_transform, normalize_pixels, prepare_images, resize_all)
 from .settings import data_dir
 
-#: Side of the square LeNet-5 input, in pixels (LeCun et al. 1998, section II.B).
-INPUT_SIZE = 32
-#: Mean and standard deviation of MNIST training pixels scaled to [0, 1]
-#: (the figures of pytorch/examples ``mnist/main.py``). After normalising, the white
-#: background is -0.4242 and full ink +2.8215.
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+# INPUT_SIZE, MNIST_MEAN, MNIST_STD, denormalize, input_transform and lenet_transform are re-exported
+# here for code written before they moved to lenet_helpers.preprocessing.
+
 #: Size of the fixed validation split taken out of the 60,000 training digits.
 VALID_SIZE = 5000
 #: The four raw files torchvision reads, with their byte sizes and idx magic numbers.
@@ -127,27 +127,6 @@ def mnist_datasets(root: str | os.PathLike | None = None, download: bool = True,
     return train, test
 
 
-def lenet_transform(normalize: bool = True) -> transforms.Compose:
-    """The seed's preprocessing: resize 28x28 -> 32x32, to a tensor, then normalise.
-
-    ``Resize((32, 32))`` is bilinear with antialiasing on the PIL image (as in seed 004);
-    ``ToTensor`` maps 0-255 to [0, 1]; ``Normalize(0.1307, 0.3081)`` (the MNIST mean and
-    standard deviation of pytorch/examples) centres the pixels, which trains faster and
-    better with tanh units (LeCun et al. 1998, appendix A). ``normalize=False`` keeps [0, 1].
-
-    Input: a PIL image 28x28. Output: a float32 tensor ``(1, 32, 32)``.
-    """
-    steps = [transforms.Resize((INPUT_SIZE, INPUT_SIZE)), transforms.ToTensor()]
-    if normalize:
-        steps.append(transforms.Normalize((MNIST_MEAN,), (MNIST_STD,)))
-    return transforms.Compose(steps)
-
-
-def denormalize(images: torch.Tensor) -> torch.Tensor:
-    """Undo :func:`lenet_transform`'s normalisation: back to pixel values in [0, 1]."""
-    return images * MNIST_STD + MNIST_MEAN
-
-
 def split_indices(labels, valid_size: int = VALID_SIZE, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Stratified, seeded split of the training indices into (train, valid).
 
@@ -169,7 +148,7 @@ def mnist_splits(root=None, download: bool = True, transform=None, valid_size: i
     """Training digits split into train (55,000) and a fixed validation set (5,000), plus test.
 
     Settings are chosen on the validation split; the 10,000 test digits are scored once, at
-    the end (seed 004 validates on the test set; notebook 04 explains why we do not).
+    the end (the reference tutorial validates on the test set; notebook 04 explains why we do not).
 
     Args:
         transform: per-image transform, e.g. :func:`lenet_transform` (``None``: PIL images).
@@ -187,7 +166,7 @@ def mnist_splits(root=None, download: bool = True, transform=None, valid_size: i
 
 def mnist_loaders(batch_size: int = 32, root=None, download: bool = True, num_workers: int = 0, seed: int = 0,
                   subset: int | None = None):
-    """The classic pipeline of seed 004: per-image :func:`lenet_transform` in ``DataLoader`` s.
+    """The classic pipeline of the reference tutorial: per-image :func:`lenet_transform` in ``DataLoader`` s.
 
     Training loader shuffled every epoch (seeded), validation and test loaders in order.
     ``num_workers=0`` by default: worker processes break in notebooks on Windows and macOS.
@@ -208,17 +187,6 @@ def mnist_loaders(batch_size: int = 32, root=None, download: bool = True, num_wo
         DataLoader(valid, shuffle=False, **kw),
         DataLoader(test, shuffle=False, **kw),
     )
-
-
-def _resize_all(images: torch.Tensor) -> torch.Tensor:
-    """Apply the exact PIL resize of :func:`lenet_transform` to uint8 digits (N, 28, 28) -> (N, 32, 32)."""
-    from PIL import Image
-
-    resize = lenet_transform().transforms[0]
-    out = np.empty((len(images), INPUT_SIZE, INPUT_SIZE), dtype=np.uint8)
-    for i, img in enumerate(images.numpy()):
-        out[i] = np.asarray(resize(Image.fromarray(img, mode="L")))
-    return torch.from_numpy(out)
 
 
 def _fingerprint(*tensors: torch.Tensor) -> str:
@@ -247,14 +215,12 @@ def resized_mnist(root=None, download: bool = True, cache: bool = True) -> dict[
         except Exception:
             pass  # unreadable cache: rebuild it below
     out = {
-        "train_images": _resize_all(train.data),
+        "train_images": resize_all(train.data),
         "train_labels": train.targets.clone(),
-        "test_images": _resize_all(test.data),
+        "test_images": resize_all(test.data),
         "test_labels": test.targets.clone(),
     }
     if cache:
-        from .checkpoint import atomic_torch_save
-
         atomic_torch_save({**out, "fingerprint": fp}, cache_file)
     return out
 
@@ -268,30 +234,45 @@ class MNISTTensors(NamedTuple):
 
 
 def mnist_tensors(root=None, download: bool = True, device=None, valid_size: int = VALID_SIZE,
-                  split_seed: int = 0, subset: int | None = None, cache: bool = True) -> MNISTTensors:
+                  split_seed: int = 0, subset: int | None = None, cache: bool = True,
+                  preprocessing: str = "resize32") -> MNISTTensors:
     """The fast pipeline's data: the splits of :func:`mnist_splits` as preprocessed tensors.
 
-    Every image is resized once (:func:`resized_mnist`), scaled and normalised exactly as
-    :func:`lenet_transform` does, and moved to ``device`` (on CUDA the whole set, 290 MB,
-    lives on the GPU).
+    Every image is prepared once as ``preprocessing`` asks (:mod:`lenet_helpers.preprocessing`:
+    ``"resize32"``, the reference tutorial's resize, read from the cache of
+    :func:`resized_mnist`; ``"pad32"``, LeCun et al.'s padding; ``"raw28"``), scaled and normalised
+    exactly as :func:`~lenet_helpers.preprocessing.input_transform` does, and moved to ``device``
+    (on CUDA the whole set, 290 MB at 32x32, lives on the GPU). Pass ``model.preprocessing`` to
+    feed a registered model its own input.
 
     Args:
         device: where the tensors live; ``None`` = :func:`~lenet_helpers.settings.pick_device`.
         subset: keep only the first ``subset`` digits of each split (quick runs, tests).
+        preprocessing: ``"resize32"`` (default), ``"pad32"`` or ``"raw28"``.
 
     Returns:
         :class:`MNISTTensors` ``(train, valid, test)``: 55,000 / 5,000 / 10,000 digits by default,
-        images float32 ``(N, 1, 32, 32)``, labels int64 ``(N,)``.
+        images float32 ``(N, 1, 32, 32)`` (or ``(N, 1, 28, 28)`` for ``"raw28"``), labels int64 ``(N,)``.
+
+    Raises:
+        ValueError: an unknown preprocessing.
     """
     from .settings import pick_device
 
+    check_preprocessing(preprocessing)
     device = torch.device(device) if device is not None else pick_device()
-    raw = resized_mnist(root, download, cache)
+    if preprocessing == "resize32":
+        raw = resized_mnist(root, download, cache)
+    else:
+        train, test = mnist_datasets(root, download)
+        raw = {"train_images": train.data, "train_labels": train.targets,
+               "test_images": test.data, "test_labels": test.targets}
 
     def prepare(images, labels):
         if subset is not None:
             images, labels = images[:subset], labels[:subset]
-        x = images.unsqueeze(1).float().div_(255).sub_(MNIST_MEAN).div_(MNIST_STD)
+        # "resize32" pixels come resized from the cache: only scale and normalise them.
+        x = normalize_pixels(images) if preprocessing == "resize32" else prepare_images(images, preprocessing)
         return TensorDataset(x.to(device), labels.long().to(device))
 
     train_idx, valid_idx = split_indices(raw["train_labels"].numpy(), valid_size, split_seed)
@@ -352,7 +333,7 @@ def random_shift(images: torch.Tensor, generator: torch.Generator | None = None,
     resampling (``torch.nn.functional.affine_grid``/``grid_sample``); the new border gets the
     background value. LeCun et al. (1998) call these "distortions" (0.8% error with them).
 
-    Input and output: normalised images ``(B, 1, 32, 32)`` on any device.
+    Input and output: normalised images ``(B, 1, H, W)`` (any size) on any device.
     """
     import math
 

@@ -19,8 +19,9 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
     """Predicted digits and softmax probabilities for a batch of images.
 
     Args:
-        images: normalised images ``(N, 1, 32, 32)`` (a single ``(1, 32, 32)`` image is
-            accepted too), or a ``TensorDataset`` whose first tensor is such images.
+        images: normalised images ``(N, *model.input_shape)``, e.g. ``(N, 1, 32, 32)`` (a single
+            image without the batch dimension is accepted too), or a ``TensorDataset`` whose first
+            tensor is such images.
         device: where to run; default the model's device.
 
     Returns:
@@ -38,8 +39,9 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
     device = torch.device(device) if device is not None else next(model.parameters()).device
     probs = []
     for start in range(0, len(images), batch_size):
-        logits = model(images[start:start + batch_size].to(device))
-        probs.append(torch.softmax(logits, dim=1).cpu())
+        outputs = model(images[start:start + batch_size].to(device))
+        # A model whose forward already ends in a softmax declares it (returns_probabilities).
+        probs.append((outputs if getattr(model, "returns_probabilities", False) else torch.softmax(outputs, dim=1)).cpu())
     probabilities = torch.cat(probs) if probs else torch.empty(0, 10)
     return probabilities.argmax(1), probabilities
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .data import lenet_transform
+from .preprocessing import input_transform
 
 #: Ink must stand out from the background by this much (fraction of full scale) to count.
 MIN_CONTRAST = 0.15
@@ -68,14 +68,16 @@ def _to_grey(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.float32) / 255
 
 
-def preprocess_steps(path_or_image) -> "OrderedDict[str, np.ndarray | torch.Tensor]":
+def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None) -> "OrderedDict[str, np.ndarray | torch.Tensor]":
     """Every stage of :func:`load_image`, for showing the pipeline step by step.
 
     Returns an ordered dict: ``original`` (greyscale, as given, values in [0, 1]),
     ``ink bright`` (inverted if the background was light, background 0, ink stretched to
     reach 1), ``cropped`` (the ink's bounding box), ``20x20 box`` (scaled to fit 20x20,
     aspect kept), ``28x28 centred`` (centre of mass at the centre, uint8 0-255 as MNIST),
-    ``model input`` (the ``(1, 32, 32)`` normalised tensor of :func:`lenet_transform`).
+    ``model input`` (the normalised tensor of
+    :func:`~lenet_helpers.preprocessing.input_transform` for ``model``'s declared
+    preprocessing, or ``preprocessing``; ``(1, 32, 32)`` for LeNet-5's default ``"resize32"``).
 
     Raises:
         FileNotFoundError: no such file.
@@ -115,17 +117,19 @@ def preprocess_steps(path_or_image) -> "OrderedDict[str, np.ndarray | torch.Tens
     field[top:top + box.shape[0], left:left + box.shape[1]] = box
     mnist_like = (field * 255).round().astype(np.uint8)
     steps["28x28 centred"] = mnist_like
-    steps["model input"] = lenet_transform()(Image.fromarray(mnist_like, mode="L"))
+    preprocessing = preprocessing or getattr(model, "preprocessing", "resize32")
+    steps["model input"] = input_transform(preprocessing)(Image.fromarray(mnist_like, mode="L"))
     return steps
 
 
-def load_image(path_or_image) -> torch.Tensor:
+def load_image(path_or_image, model=None, preprocessing: str | None = None) -> torch.Tensor:
     """Turn an image of a handwritten digit into the model's input, the way MNIST was made.
 
     Greyscale (transparent areas become paper); ink made bright on a dark background
     (inverted when the border is light) and stretched to full contrast; cropped to the ink's
     bounding box; scaled to fit 20x20 keeping the aspect ratio; placed in 28x28 with its centre
-    of mass at the centre; then :func:`~lenet_helpers.data.lenet_transform` (32x32, normalised).
+    of mass at the centre; then the preprocessing ``model`` declares (``preprocessing``, default
+    ``"resize32"``: the reference tutorial's 32x32 resize; see :mod:`lenet_helpers.preprocessing`).
     This follows the MNIST preprocessing description (LeCun, Cortes & Burges, MNIST database
     page; LeCun et al. 1998, section III.A).
 
@@ -134,13 +138,13 @@ def load_image(path_or_image) -> torch.Tensor:
             a PIL image, or a 2-D array/tensor (values 0-255 or 0-1).
 
     Returns:
-        A float32 tensor ``(1, 32, 32)``, ready for ``model(x.unsqueeze(0))``.
+        A float32 tensor ``model.input_shape`` (``(1, 32, 32)`` by default), ready for ``model(x.unsqueeze(0))``.
 
     Raises:
         FileNotFoundError: the file does not exist.
         ImageError: the file is not an image, or holds no ink (blank page).
     """
-    return preprocess_steps(path_or_image)["model input"]
+    return preprocess_steps(path_or_image, model, preprocessing)["model input"]
 
 
 @torch.no_grad()
@@ -155,7 +159,7 @@ def predict_image(model, path_or_image) -> tuple[int, torch.Tensor]:
     """
     from .evaluation import predict
 
-    digits, probabilities = predict(model, load_image(path_or_image))
+    digits, probabilities = predict(model, load_image(path_or_image, model))
     return int(digits[0]), probabilities[0]
 
 

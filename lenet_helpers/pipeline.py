@@ -1,4 +1,4 @@
-"""The whole training run as one call, shared by notebook 04, the CLI and notebooks 05-09."""
+"""Whole training runs as one call, shared by notebook 04, notebook 10, the CLI and notebooks 05-09."""
 from __future__ import annotations
 
 import os
@@ -6,38 +6,105 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_checkpoint, load_history, save_checkpoint, save_history
+from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
 from .data import mnist_tensors
-from .model import LeNet5
-from .settings import checkpoint_path, history_path, pick_device, set_seed
-from .training import EPOCHS, evaluate, train
+from .models import build_model
+from .settings import checkpoint_path, history_path, models_dir, pick_device, set_seed
+from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, evaluate, train
 
 
-def train_and_save(epochs: int = EPOCHS, seed: int = 0, augment: bool = False, subset: int | None = None,
-                   checkpoint: str | os.PathLike | None = None, history_csv: str | os.PathLike | None = None,
-                   device=None, data=None, progress: bool = True):
-    """Seed, build :class:`LeNet5`, :func:`train`, score the test set once, save both artifacts.
+def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, augment: bool = False,
+                   subset: int | None = None, checkpoint: str | os.PathLike | None = None,
+                   history_csv: str | os.PathLike | None = None, device=None, data=None, progress: bool = True,
+                   model_kwargs: dict | None = None, lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE,
+                   optimizer: str = "adam", weight_decay: float = 0.0, lr_schedule: str = "cosine",
+                   momentum: float = 0.9, verbose: bool = True):
+    """Seed, build the registered ``model``, :func:`train`, score the test set once, save both artifacts.
 
-    Prints the seed's per-epoch log, then ``Test accuracy: 99.05%`` on the 10,000 test digits
-    (or the ``subset``), then where the checkpoint and history were written.
+    Prints the per-epoch log, then ``Test accuracy: 99.05%`` on the 10,000 test digits (or the
+    ``subset``), then where the checkpoint and history were written. The data are prepared in
+    the preprocessing the model declares.
+
+    Args:
+        model: a name of :func:`lenet_helpers.available_models` (default ``"lenet5"``).
+        model_kwargs: constructor arguments, e.g. ``{"softmax_output": True}`` for ``dropout_cnn``.
+        lr, batch_size, optimizer, weight_decay, lr_schedule, momentum: as :func:`lenet_helpers.train`.
+        checkpoint, history_csv: where to save (default ``artifacts/lenet5_mnist.pt`` and
+            ``artifacts/training_history.csv``).
 
     Returns:
         ``(model, history, test_acc)``; ``test_acc`` in %.
+
+    Raises:
+        ValueError: an unknown model name or a bad training setting.
+        RuntimeError: training stopped before the first epoch ended (nothing to save).
     """
     device = torch.device(device) if device is not None else pick_device()
-    data = data or mnist_tensors(device=device, subset=subset)
     set_seed(seed)
-    model = LeNet5()
-    history = train(model, data, epochs=epochs, seed=seed, augment=augment, device=device, progress=progress)
+    net = build_model(model, **(model_kwargs or {}))
+    data = data or mnist_tensors(device=device, subset=subset, preprocessing=net.preprocessing)
+    history = train(net, data, epochs=epochs, seed=seed, augment=augment, device=device, progress=progress,
+                    lr=lr, batch_size=batch_size, optimizer=optimizer, weight_decay=weight_decay,
+                    lr_schedule=lr_schedule, momentum=momentum, verbose=verbose)
     if history.empty:
         raise RuntimeError("training stopped before the first epoch ended: nothing to save")
-    _, test_acc = evaluate(model, data.test)
-    print(f"Test accuracy: {test_acc:.2f}%")
-    ckpt = save_checkpoint(checkpoint or checkpoint_path(), model, history, test_acc=test_acc, seed=seed,
-                           augment=augment, subset=subset, device=str(device))
+    _, test_acc = evaluate(net, data.test)
+    if verbose:
+        print(f"Test accuracy: {test_acc:.2f}%")
+    settings = dict(seed=seed, augment=augment, subset=subset, lr=lr, batch_size=batch_size, optimizer=optimizer,
+                    weight_decay=weight_decay, lr_schedule=lr_schedule, momentum=momentum)
+    ckpt = save_checkpoint(checkpoint or checkpoint_path(), net, history, test_acc=test_acc, device=str(device),
+                           settings=settings, **{k: settings[k] for k in ("seed", "augment", "subset")})
     csv = save_history(history, history_csv or history_path())
-    print(f"Saved {ckpt} and {csv}")
-    return model, history, test_acc
+    if verbose:
+        print(f"Saved {ckpt} and {csv}")
+    return net, history, test_acc
+
+
+def train_or_load(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, subset: int | None = None,
+                  model_kwargs: dict | None = None, folder: str | os.PathLike | None = None, tag: str | None = None,
+                  device=None, data=None, verbose: bool = True, **settings):
+    """A trained network of architecture ``model``, from ``artifacts/models/`` when one with the same settings is there.
+
+    The checkpoint ``<folder>/<tag or model>.pt`` (default folder ``artifacts/models``) is reused
+    when its architecture, constructor arguments, epochs, seed, subset and training settings all
+    match; otherwise the network is trained with :func:`train_and_save` and saved there, with
+    its history beside it (``<name>_history.csv``). It never touches ``artifacts/lenet5_mnist.pt``,
+    the model notebooks 05-09 read. Notebook 10 trains each architecture through this, so a
+    rerun is quick.
+
+    Args:
+        settings: further training settings of :func:`train_and_save` (``lr``, ``optimizer``, ...).
+
+    Returns:
+        ``(model in eval mode, history DataFrame, metadata dict, trained)``; ``trained`` is True when
+        it was trained now, False when loaded.
+    """
+    device = torch.device(device) if device is not None else pick_device(verbose)
+    folder = Path(folder) if folder is not None else models_dir()
+    name = tag or model
+    ckpt, csv = folder / f"{name}.pt", folder / f"{name}_history.csv"
+    wanted = dict(architecture=model, model_kwargs=dict(build_model(model, **(model_kwargs or {})).config),
+                  epochs=epochs, seed=seed, subset=subset)
+    if ckpt.is_file() and csv.is_file():
+        try:
+            net, meta = load_checkpoint(ckpt, device=device)
+            recorded = {k: meta.get(k) for k in wanted}
+            same_settings = all(meta.get("settings", {}).get(k) == v for k, v in settings.items())
+            if recorded == wanted and same_settings:
+                if verbose:
+                    print(f"{name}: reusing {ckpt.name} ({epochs} epochs, test accuracy {meta.get('test_acc', float('nan')):.2f}%)")
+                return net, load_history(csv), meta, False
+        except (CheckpointError, ValueError) as exc:
+            if verbose:
+                print(f"{name}: cannot reuse {ckpt.name} ({exc}); training again")
+    if verbose:
+        print(f"{name}: training for {epochs} epoch(s)")
+    net, history, _ = train_and_save(model, epochs=epochs, seed=seed, subset=subset, checkpoint=ckpt,
+                                     history_csv=csv, device=device, data=data, progress=False,
+                                     model_kwargs=model_kwargs, verbose=verbose, **settings)
+    _, meta = load_checkpoint(ckpt, device=device)
+    return net.eval(), history, meta, True
 
 
 def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):

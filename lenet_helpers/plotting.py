@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .checkpoint import atomic_write
+from .io import atomic_write
 from .evaluation import format_confidence
 from .settings import figures_dir
 
@@ -352,3 +352,50 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", n
         ax.set_title(f"kernel {k} (map {k})", fontsize=11)
     fig.colorbar(im, ax=list(axes), shrink=0.9, label=title)
     return axes
+
+
+# --- Comparing networks (notebook 10) -------------------------------------------------------
+
+def plot_histories(histories: dict, axes=None):
+    """Every network's learning curves on one figure: training loss (left), valid accuracy (right).
+
+    Args:
+        histories: ``{label: history DataFrame}`` as :func:`lenet_helpers.train` returns them.
+        axes: two axes, or None for a new 13x5 inch figure.
+
+    Returns:
+        ``(ax_loss, ax_acc)``.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(13, 5))
+    ax_loss, ax_acc = axes
+    for i, (label, history) in enumerate(histories.items()):
+        style = dict(color=plt.cm.tab10(i % 10), marker="os^vD<>ph*"[i % 10], label=label)
+        ax_loss.plot(history["epoch"], history["train_loss"], "-", **style)
+        ax_acc.plot(history["epoch"], history["valid_acc"], "-", **style)
+    ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy, log scale)", yscale="log",
+                title="Training loss per epoch")
+    ax_acc.set(xlabel="epoch", ylabel="valid accuracy (%)", title="Validation accuracy per epoch")
+    epochs = max(len(h) for h in histories.values())
+    for ax in axes:
+        ax.set_xticks(range(1, epochs + 1))
+        ax.grid(alpha=0.3)
+    ax_acc.legend(loc="lower right", fontsize=10)
+    return ax_loss, ax_acc
+
+
+def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both networks get wrong"):
+    """Heatmap of :func:`lenet_helpers.comparison.error_overlap`: shared mistakes of each pair of networks.
+
+    The diagonal is each network's own number of mistakes. Returns the Axes.
+    """
+    import seaborn as sns
+
+    n = len(overlap)
+    ax = ax or plt.figure(figsize=(1.0 * n + 3, 0.8 * n + 2)).gca()
+    sns.heatmap(overlap, annot=True, fmt="d", cmap="Reds", cbar_kws={"label": "test digits"}, square=True,
+                linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
+    ax.set(title=title)
+    ax.tick_params(axis="x", rotation=45)
+    ax.tick_params(axis="y", rotation=0)
+    return ax

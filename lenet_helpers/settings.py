@@ -51,6 +51,13 @@ def figures_dir() -> Path:
     return path
 
 
+def models_dir() -> Path:
+    """``artifacts_dir()/models``, created if missing: checkpoints of the other architectures (notebook 10)."""
+    path = artifacts_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def checkpoint_path() -> Path:
     """Default checkpoint path: ``artifacts_dir()/lenet5_mnist.pt``."""
     return artifacts_dir() / CHECKPOINT_NAME

@@ -1,7 +1,7 @@
 """Training and evaluation: small ``train_epoch`` / ``evaluate`` functions and ``train`` composing them.
 
 The shape of pytorch/examples ``mnist/main.py`` (``train`` and ``test``), with the history
-returned as a pandas DataFrame (rasbt's ``log_dict`` habit) and the log line of seed 004.
+returned as a pandas DataFrame (rasbt's ``log_dict`` habit) and the log line of the reference tutorial.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .checkpoint import HISTORY_COLUMNS
 from .data import MNISTTensors, TensorBatches, mnist_tensors, random_shift
 from .settings import pick_device
 
-#: Defaults of seed 004: Adam, learning rate 1e-3, batch 32, 15 epochs, cross-entropy.
+#: Defaults of the reference tutorial: Adam, learning rate 1e-3, batch 32, 15 epochs, cross-entropy.
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 15, 32, 1e-3
 
 
@@ -33,11 +33,11 @@ def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Opti
     """One pass over ``batches`` in training mode; returns ``(mean loss, accuracy in %)``.
 
     Loss and accuracy are running figures over the epoch's batches, as the weights change
-    (seed 004 reports the same for its training loss). They accumulate on the device and
+    (the reference tutorial reports the same for its training loss). They accumulate on the device and
     are read once at the end, so the loop never waits for the GPU to log.
 
     Args:
-        batches: iterable of ``(images (B, 1, 32, 32), labels (B,))``: a :class:`TensorBatches`
+        batches: iterable of ``(images (B, *model.input_shape), labels (B,))``: a :class:`TensorBatches`
             or a ``DataLoader``.
         loss_fn: default ``nn.CrossEntropyLoss()`` on the logits.
         device: default the model's device; batches are moved there.
@@ -77,7 +77,7 @@ def evaluate(model: nn.Module, data, device=None, batch_size: int = 1000, loss_f
     """Mean loss and accuracy (%) of ``model`` on ``data``, in eval mode, without gradients.
 
     Args:
-        data: a ``TensorDataset`` of ``(images (N, 1, 32, 32), labels (N,))`` (cut into
+        data: a ``TensorDataset`` of ``(images (N, *model.input_shape), labels (N,))`` (cut into
             batches of ``batch_size``) or any iterable of such batches (a ``DataLoader``).
         device: default the model's device.
 
@@ -108,7 +108,7 @@ def evaluate(model: nn.Module, data, device=None, batch_size: int = 1000, loss_f
 
 def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: float, valid_acc: float,
                clock: str | None = None) -> str:
-    """The per-epoch log line of seed 004, tab separated::
+    """The per-epoch log line of the reference tutorial, tab separated::
 
         06:20:18	---	Epoch: 0	Train loss: 0.2290	Valid loss: 0.1020	Train accuracy: 96.84	Valid accuracy: 96.81
     """
@@ -128,43 +128,63 @@ def cosine_schedule(optimizer, total_steps: int):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def setup_training(model: nn.Module, device, lr: float = LEARNING_RATE,
-                   weight_decay: float = 0.0) -> torch.optim.Adam:
-    """Move ``model`` to ``device`` for training and return its Adam optimizer, as :func:`train` does.
+OPTIMIZERS = ("adam", "sgd")
+
+
+def setup_training(model: nn.Module, device, lr: float = LEARNING_RATE, weight_decay: float = 0.0,
+                   optimizer: str = "adam", momentum: float = 0.9) -> torch.optim.Optimizer:
+    """Move ``model`` to ``device`` for training and return its optimizer, as :func:`train` does.
+
+    ``optimizer="adam"`` (the reference tutorial's) or ``"sgd"`` (with ``momentum``; one
+    reference project trains with plain SGD and L2: ``momentum=0``); ``weight_decay`` is the
+    L2 penalty of either.
 
     On the CPU the weights are put in channels-last memory layout, where oneDNN's
     convolutions run faster (about 1.4x for this model's training step on 2 cores, measured
     against the default layout; ``benchmarks/step_time.py`` times the step as set up here);
     :func:`train` puts them back in the usual layout when it ends. On the CPU and CUDA the
     optimizer is Adam's ``fused`` version: one kernel updates all ten parameter tensors.
+
+    Raises:
+        ValueError: an unknown optimizer, or a learning rate that is not positive.
     """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if not lr > 0:
+        raise ValueError(f"the learning rate must be positive, got {lr}")
     device = torch.device(device)
     model.to(device)
     if device.type == "cpu":
         model.to(memory_format=torch.channels_last)
-    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay,
-                            fused=device.type in ("cpu", "cuda"))
+    fused = device.type in ("cpu", "cuda")
+    if optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
 
 
 def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs: int = EPOCHS,
           batch_size: int = BATCH_SIZE, lr: float = LEARNING_RATE, lr_schedule: str = "cosine",
           weight_decay: float = 0.0, label_smoothing: float = 0.0, seed: int = 0, augment: bool = False, device=None,
-          subset: int | None = None, progress: bool = True, verbose: bool = True) -> pd.DataFrame:
-    """Train ``model`` on MNIST with Adam and cross-entropy; print the seed's log; return the history.
+          subset: int | None = None, progress: bool = True, verbose: bool = True, optimizer: str = "adam",
+          momentum: float = 0.9) -> pd.DataFrame:
+    """Train ``model`` on MNIST with Adam (or SGD) and cross-entropy; print the log; return the history.
 
     Each epoch: one pass over the training split in shuffled batches (:func:`train_epoch`),
-    then :func:`evaluate` on the validation split, then one log line in seed 004's format
+    then :func:`evaluate` on the validation split, then one log line in the reference tutorial's format
     (:func:`epoch_line`). A tqdm bar shows the batches. Ctrl-C (or the notebook's stop
     button) ends training after the current batch and returns the epochs completed so far.
 
     Args:
-        model: e.g. :class:`~lenet_helpers.LeNet5`; moved to ``device`` and trained in place.
+        model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
+            and trained in place.
         data: :class:`~lenet_helpers.data.MNISTTensors` or a ``(train, valid)`` pair of
-            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.data.mnist_tensors`.
-        epochs, batch_size, lr: seed 004's 15, 32 and Adam's 1e-3 by default.
-        lr_schedule: ``"cosine"`` (decay to 0 over all batches) or ``"constant"`` (seed 004).
-        weight_decay: Adam's L2 penalty (0 in the seed).
-        label_smoothing: of ``nn.CrossEntropyLoss`` (0 in the seed).
+            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.data.mnist_tensors`
+            in the preprocessing the model declares (``model.preprocessing``).
+        epochs, batch_size, lr: the reference tutorial's 15, 32 and Adam's 1e-3 by default.
+        lr_schedule: ``"cosine"`` (decay to 0 over all batches) or ``"constant"`` (the reference tutorial).
+        weight_decay: the optimizer's L2 penalty (0 in the reference tutorial).
+        optimizer: ``"adam"`` (the reference tutorial's) or ``"sgd"`` (with ``momentum``).
+        label_smoothing: of ``nn.CrossEntropyLoss`` (0 in the reference tutorial).
         seed: seeds the shuffling and augmentation (call :func:`set_seed` before building
             the model to fix its initial weights too).
         augment: apply :func:`~lenet_helpers.data.random_shift` to every training batch.
@@ -180,7 +200,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
         and ``lr`` (at the epoch's end).
 
     Raises:
-        ValueError: ``epochs`` or ``batch_size`` below 1, or an unknown ``lr_schedule``.
+        ValueError: ``epochs`` or ``batch_size`` below 1, an unknown ``lr_schedule`` or
+            ``optimizer``, or data whose images do not have the model's input shape.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -188,9 +209,13 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
         raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {lr_schedule!r}")
     device = torch.device(device) if device is not None else pick_device(verbose)
     if data is None:
-        data = mnist_tensors(device=device, subset=subset)
+        data = mnist_tensors(device=device, subset=subset, preprocessing=getattr(model, "preprocessing", "resize32"))
     train_set, valid_set = data[0], data[1]
-    optimizer = setup_training(model, device, lr=lr, weight_decay=weight_decay)
+    expected = tuple(getattr(model, "input_shape", train_set.tensors[0].shape[1:]))
+    if tuple(train_set.tensors[0].shape[1:]) != expected:
+        raise ValueError(f"the data's images are {tuple(train_set.tensors[0].shape[1:])} but {type(model).__name__} "
+                         f"takes {expected}: load them with lh.mnist_tensors(preprocessing={model.preprocessing!r})")
+    optimizer = setup_training(model, device, lr=lr, weight_decay=weight_decay, optimizer=optimizer, momentum=momentum)
     generator = torch.Generator().manual_seed(seed)
     batches = TensorBatches(train_set, batch_size, shuffle=True, generator=generator)
     scheduler = cosine_schedule(optimizer, epochs * len(batches)) if lr_schedule == "cosine" else None

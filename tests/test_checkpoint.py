@@ -17,9 +17,9 @@ def test_round_trip(tmp_path):
     loaded, meta = lh.load_checkpoint(path)
     x = torch.randn(3, 1, 32, 32)
     torch.testing.assert_close(loaded(x), model.eval()(x))
-    assert meta["architecture"] == "LeNet5" and meta["epochs"] == 2
+    assert meta["architecture"] == "lenet5" and meta["epochs"] == 2
     assert meta["valid_acc"] == 97.5 and meta["test_acc"] == 97.2
-    assert meta["preprocessing"]["resize"] == [32, 32] and "torch" in meta["versions"]
+    assert meta["preprocessing"] == "resize32" and meta["input_shape"] == [1, 32, 32] and "torch" in meta["versions"]
     assert meta["history"]["valid_acc"] == [95.0, 97.5]
     assert not loaded.training
 
@@ -55,16 +55,39 @@ def test_foreign_state_dict_is_refused(tmp_path):
         lh.load_checkpoint(path)
 
 
-def test_other_architecture_is_refused(tmp_path):
-    path = lh.save_checkpoint(tmp_path / "m.pt", torch.nn.Linear(3, 2), history())
-    with pytest.raises(lh.CheckpointError, match="'Linear' model, not LeNet5"):
+def test_unregistered_model_is_not_saved(tmp_path):
+    with pytest.raises(ValueError, match="registered models only"):
+        lh.save_checkpoint(tmp_path / "m.pt", torch.nn.Linear(3, 2), history())
+    assert not (tmp_path / "m.pt").exists()
+
+
+def _rewrite(path, change):
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, path)
+
+
+def test_unknown_architecture_is_refused(tmp_path):
+    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+    _rewrite(path, lambda p: p["metadata"].update(architecture="resnet50"))
+    with pytest.raises(lh.CheckpointError, match="'resnet50' model, which this version of lenet_helpers does not know "
+                                                 r"\(known: lenet5, lenet5_modern"):
         lh.load_checkpoint(path)
 
 
 def test_mismatched_weights_are_refused(tmp_path):
     path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(num_classes=5), history())
-    with pytest.raises(lh.CheckpointError, match="do not fit LeNet5"):
+    _rewrite(path, lambda p: p["metadata"].update(model_kwargs={"num_classes": 10}))
+    with pytest.raises(lh.CheckpointError, match="do not fit lenet5"):
         lh.load_checkpoint(path)
+
+
+def test_checkpoint_of_the_class_name_era_still_loads(tmp_path):
+    model = lh.LeNet5()
+    path = lh.save_checkpoint(tmp_path / "m.pt", model, history())
+    _rewrite(path, lambda p: (p["metadata"].update(architecture="LeNet5"), p["metadata"].pop("model_kwargs")))
+    loaded, _ = lh.load_checkpoint(path)
+    torch.testing.assert_close(loaded.conv1.weight, model.conv1.weight)
 
 
 class Payload:

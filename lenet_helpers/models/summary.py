@@ -1,0 +1,147 @@
+"""Describing a network: parameter and multiply-add counts, the torchsummary table, a layer table."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+
+import torch
+from torch import nn
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters (61,706 for ``lenet5``)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _input_size(model: nn.Module, input_size):
+    return tuple(input_size or getattr(model, "input_shape", (1, 32, 32)))
+
+
+def model_summary(model: nn.Module, input_size=None) -> str:
+    """The torchsummary table of ``model`` as a string (print it to show it).
+
+    ``input_size`` defaults to the model's declared ``input_shape``. torchsummary 1.5.1 fails
+    when a GPU is present but the model is elsewhere, and on MPS (sksq96/pytorch-summary#181,
+    #208): the table is computed on a CPU copy of the model, so it works on every machine and
+    leaves ``model`` where it is.
+    """
+    from torchsummary import summary
+
+    cpu_copy = copy.deepcopy(model).to("cpu")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        summary(cpu_copy, _input_size(model, input_size), device="cpu")
+    return buffer.getvalue()
+
+
+@torch.no_grad()
+def layer_table(model: nn.Module, input_size=None):
+    """Each layer's output shape and parameter count for one input, as a pandas DataFrame.
+
+    Columns: ``layer`` (attribute name, e.g. ``conv1``), ``type``, ``output shape`` (without the
+    batch dimension), ``parameters``. Computed with forward hooks on a CPU copy, so it always
+    agrees with the model's code (and with torchsummary's rows). ``input_size`` defaults to the
+    model's ``input_shape``.
+    """
+    import pandas as pd
+
+    cpu_copy = copy.deepcopy(model).to("cpu").eval()
+    rows, handles = [], []
+    for name, module in cpu_copy.named_children():
+        handles.append(module.register_forward_hook(
+            lambda m, _i, out, name=name: rows.append({
+                "layer": name, "type": type(m).__name__, "output shape": tuple(out.shape[1:]),
+                "parameters": sum(p.numel() for p in m.parameters())})))
+    try:
+        cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
+    finally:
+        for h in handles:
+            h.remove()
+    return pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def multiply_adds(model: nn.Module, input_size=None) -> int:
+    """Multiply-accumulate operations of one forward pass on one image (convolutions and linear layers).
+
+    Counted with forward hooks: a convolution costs, per output element, one multiply-add per
+    weight of its kernel plus one for the bias; a linear layer in x out + out; a sparsely
+    connected convolution counts only its connected weights. Pooling and activations are not
+    counted. This is torchinfo's ``total_mult_adds`` convention (a test checks it) and LeCun
+    et al.'s count of "connections" (1998, section II.B: C1 122,304, C3 151,600).
+    For ``lenet5``: 423,038.
+    """
+    from .lenet import SparseConv2d
+
+    cpu_copy = copy.deepcopy(model).to("cpu").eval()
+    total, handles = [0], []
+
+    def conv_hook(m, _i, out):  # weight[0]: in_channels/groups x kh x kw weights per output element
+        total[0] += out[0].numel() * (m.weight[0].numel() + (m.bias is not None))
+
+    def sparse_hook(m, _i, out):  # connected weights per output position, plus one bias per output element
+        total[0] += out[0, 0].numel() * len(m.index) + out[0].numel()
+
+    def linear_hook(m, _i, out):
+        total[0] += m.out_features * (m.in_features + (m.bias is not None))
+
+    for module in cpu_copy.modules():
+        if isinstance(module, nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        elif isinstance(module, SparseConv2d):
+            handles.append(module.register_forward_hook(sparse_hook))
+        elif isinstance(module, nn.Linear):
+            handles.append(module.register_forward_hook(linear_hook))
+    try:
+        cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]
+
+
+def models_table():
+    """Every registered architecture: name, parameters, multiply-adds, input, preprocessing, source.
+
+    Returns:
+        A pandas DataFrame with one row per name of :func:`available_models`.
+    """
+    import pandas as pd
+
+    from .base import available_models, build_model
+
+    rows = []
+    for name in available_models():
+        model = build_model(name)
+        c, h, w = model.input_shape
+        rows.append({"name": name, "parameters": count_parameters(model), "multiply-adds": multiply_adds(model),
+                     "input": f"{c}x{h}x{w}", "preprocessing": model.preprocessing, "source": model.source})
+    return pd.DataFrame(rows)
+
+
+def model_source(name: str, docstring: bool = False) -> str:
+    """The Python source of the registered architecture ``name``, as notebooks show it.
+
+    With ``docstring=False`` the class docstring is left out, so the layers and ``forward``
+    fit on one screen. Raises ``ValueError`` for an unknown name.
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    from .base import model_class
+
+    source = textwrap.dedent(inspect.getsource(model_class(name)))
+    if docstring:
+        return source
+    node = ast.parse(source).body[0]
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+            and isinstance(first.value.value, str):
+        lines = source.splitlines()
+        del lines[first.lineno - 1:first.end_lineno]
+        if first.lineno - 1 < len(lines) and not lines[first.lineno - 1].strip():
+            del lines[first.lineno - 1]  # the blank line after the docstring
+        source = "\n".join(lines) + "\n"
+    return source
