@@ -98,15 +98,16 @@ def save_figure(fig, name: str, dpi: int = SAVE_DPI) -> Path:
 GRID_WIDTH_IN = 9.6
 
 
-def grid(n: int, ncols: int = 8, size: float | None = None, fig=None):
+def grid(n: int, ncols: int = 8, size: float | None = None, fig=None, title_lines: int = 1):
     """A figure with ``n`` image axes in rows of ``ncols``, ticks off; returns ``(fig, axes[:n])``.
 
     ``size`` is each panel's side in inches; by default the panels share :data:`GRID_WIDTH_IN`
     (at most 1.4 in each), so that the figure fits a notebook column without shrinking.
+    Each row gets room for ``title_lines`` lines of 10 pt title above its panels.
     """
     size = size or min(1.4, GRID_WIDTH_IN / ncols)
     nrows = (n + ncols - 1) // ncols
-    fig = fig or plt.figure(figsize=(ncols * size, nrows * size * 1.15))
+    fig = fig or plt.figure(figsize=(ncols * size, nrows * (size + 0.08 + 0.2 * title_lines)), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes:
         ax.set_axis_off()
@@ -168,7 +169,8 @@ def show_images(images, titles=None, colors=None, ncols: int = 8, size: float | 
     Returns:
         The array of N axes drawn on.
     """
-    fig, axes = grid(len(images), ncols, size, fig)
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    fig, axes = grid(len(images), ncols, size, fig, title_lines=lines)
     for k, ax in enumerate(axes):
         ax.imshow(_as_image(images[k]), cmap=cmap)
         if titles is not None:
@@ -347,7 +349,7 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", n
     for k, ax in enumerate(axes):
         im = ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
         for (i, j), x in np.ndenumerate(kernels[k].numpy()):
-            ax.text(j, i, fmt(x) if fmt else f"{x:.2f}", ha="center", va="center", fontsize=10,
+            ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > 0.6 * lim else "black")
         ax.set_title(f"kernel {k} (map {k})", fontsize=11)
     fig.colorbar(im, ax=list(axes), shrink=0.9, label=title)

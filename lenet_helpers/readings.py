@@ -200,6 +200,24 @@ def mistakes_table(labels, probabilities: torch.Tensor) -> pd.DataFrame:
     return df.sort_values("confidence", ascending=False).reset_index(drop=True)
 
 
+def _a(digit) -> str:
+    """"a 7", "an 8": the article for a digit read aloud."""
+    return f"an {int(digit)}" if int(digit) == 8 else f"a {int(digit)}"
+
+
+def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mistakes_table` with its percentages written for reading: confidences through
+    :func:`~lenet_helpers.evaluation.format_confidence` (never a rounded "100.0%"), the small
+    probabilities with two significant digits."""
+    from .evaluation import format_confidence
+
+    out = table.copy()
+    out["confidence"] = [format_confidence(c / 100) for c in table["confidence"]]
+    for col in ("runner-up %", "true %"):
+        out[col] = [f"{v:.2g}%" if v < 99.95 else format_confidence(v / 100) for v in table[col]]
+    return out
+
+
 def mistakes_report(table: pd.DataFrame, confident: float = 90.0) -> list[str]:
     """Sentences on :func:`mistakes_table`: overconfidence, the runner-up, the true digit's probability."""
     from .evaluation import format_confidence
@@ -213,7 +231,7 @@ def mistakes_report(table: pd.DataFrame, confident: float = 90.0) -> list[str]:
     lines = [
         f"{sure} of the {n} mistakes ({100 * sure / n:.0f}%) are made with more than {confident:.0f}% confidence: "
         f"a wrong answer is often a confident one (overconfidence), so a high softmax probability is no guarantee.",
-        f"The most confident mistake, test digit #{int(top['index'])}, is a {int(top['true'])} read as "
+        f"The most confident mistake, test digit #{int(top['index'])}, is {_a(top['true'])} read as "
         f"{int(top['predicted'])} with {format_confidence(top['confidence'] / 100)}; the true digit gets "
         f"{top['true %']:.2g}% (rank {int(top['true rank'])} of 10).",
         f"In {second} of the {n} mistakes ({100 * second / n:.0f}%) the true digit is the runner-up, the network's "
@@ -235,10 +253,12 @@ def per_class_noise_report(per_class: pd.DataFrame) -> list[str]:
     Args:
         per_class: :func:`~lenet_helpers.evaluation.per_class_accuracy`'s table.
     """
-    errors = per_class.loc[per_class["images"] > 0, "errors"].astype(int)  # digits with test images
-    worst, best = int(errors.idxmax()), int(errors.idxmin())
+    rows = per_class.loc[per_class["images"] > 0]  # digits with test images
+    errors = rows["errors"].astype(int)
+    worst, best = int(rows["accuracy"].idxmin()), int(rows["accuracy"].idxmax())
     e1, e2 = int(errors[worst]), int(errors[best])
     sd = math.sqrt(e1 + e2) if e1 + e2 else 0.0
+    z = abs(e1 - e2) / sd if sd else 0.0
     typical = errors.mean()
     band = 2 * math.sqrt(2 * typical)
     lines = [
@@ -246,12 +266,15 @@ def per_class_noise_report(per_class: pd.DataFrame) -> list[str]:
         f"size, be misread {typical:.0f} +- {math.sqrt(typical):.0f} times (the square root of a count); two digits "
         f"with such counts must differ by more than about {band:.0f} errors before the difference means anything.",
     ]
-    if sd and abs(e1 - e2) > 2 * sd:
-        lines.append(f"The most and least misread digits, {worst} ({e1} errors) and {best} ({e2}), differ by "
-                     f"{e1 - e2}, {(e1 - e2) / sd:.1f} standard deviations: a real difference.")
+    pair = (f"The least and best recognised digits, {worst} ({e1} errors) and {best} ({e2}), differ by "
+            f"{e1 - e2} errors, {z:.1f} standard deviations of the difference")
+    if z > 3:
+        lines.append(pair + ": a real difference.")
+    elif z > 2:
+        lines.append(pair + ": borderline. They are the extremes of ten counts, and extremes picked from 45 pairs "
+                            "are expected to lie 2-3 standard deviations apart by chance alone.")
     else:
-        lines.append(f"Even the most and least misread digits, {worst} ({e1} errors) and {best} ({e2}), differ by "
-                     f"only {e1 - e2} ({(e1 - e2) / sd if sd else 0:.1f} standard deviations): within noise.")
+        lines.append(pair + ": within noise.")
     close = [(a, b) for a in errors.index for b in errors.index
              if a < b and abs(errors[a] - errors[b]) <= 2 * math.sqrt(max(1, errors[a] + errors[b]))]
     n_pairs = len(errors) * (len(errors) - 1) // 2

@@ -72,11 +72,13 @@ def test_noise_and_confused_pair_reports():
                              [4] * 80 + [9] * 20 + [9] * 97 + [4] * 3 + [1] * 100)
     per_class = lh.per_class_accuracy(cm)
     text = " ".join(readings.per_class_noise_report(per_class))
-    assert "4 (20 errors) and 1 (0), differ by 20, 4.5 standard deviations: a real difference" in text
+    assert "digits, 4 (20 errors) and 1 (0), differ by 20 errors, 4.5 standard deviations of the difference: a real" in text
     pair = " ".join(readings.confused_pair_report(cm))
     assert "4 read as 9: 20 of 100 4s (20.00%)" in pair and "9 read as 4, happens 3 times" in pair
     close = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 95 + [1] * 5 + [1] * 97 + [0] * 3))
     assert "within noise" in readings.per_class_noise_report(close)[1]
+    border = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 92 + [1] * 8 + [1] * 99 + [0]))
+    assert "borderline" in readings.per_class_noise_report(border)[1]  # 8 vs 1: 2.3 sd
 
 
 def test_background_values_follow_the_kernels():
