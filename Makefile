@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lab install data benchmark accuracy clean
+.PHONY: run test lab install data benchmark accuracy architectures clean
 
 ## run: set up .venv, get MNIST, execute notebooks 01-09 into artifacts/notebooks, print a summary
 run: install data
@@ -37,6 +37,10 @@ benchmark: install data
 ## accuracy: test accuracy after 15 epochs over 3 seeds
 accuracy: install data
 	$(PY) benchmarks/accuracy.py
+
+## architectures: every registered network trained 15 epochs under one recipe, seeds 0 1 2 (resumes if interrupted)
+architectures: install data
+	$(PY) benchmarks/architectures.py
 
 clean:
 	rm -rf artifacts/notebooks artifacts/figures artifacts/*.pt artifacts/*.csv

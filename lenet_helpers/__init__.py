@@ -8,7 +8,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
 :mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
 """
-from .comparison import double_softmax_floor, error_overlap, results_table, wrong_by_all, wrong_indices
+from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
+                         wrong_indices)
 from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
 from .data import (MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches, check_raw_files, mnist_datasets,
                    mnist_loaders, mnist_splits, mnist_tensors, random_shift)
@@ -18,22 +19,23 @@ from .features import conv1_kernels, feature_maps, feature_shapes
 from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
 from .io import atomic_write
 from .models import (MLP, DropoutCNN, LeNet5, LeNet5_1998, LeNet5Modern, LeNetGAP, MediumCNN, MNISTNet, SmallCNN,
-                     available_models, build_model, count_parameters, layer_table, model_source, model_summary, models_table,
-                     multiply_adds, nearest_class_mean, register_model)
+                     available_models, build_model, count_parameters, layer_table, model_class, model_source,
+                     model_summary, models_table, multiply_adds, nearest_class_mean, register_model)
 from .pipeline import load_or_train, train_and_save, train_or_load
 from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, input_transform, lenet_transform,
                             prepare_images)
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
-                       plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions, plot_vector, save_figure,
-                       show_digit_pixels, show_images)
+                       plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
+                       plot_vector, save_figure, show_digit_pixels, show_images)
 from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
-from .settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, machine, models_dir,
-                       pick_device, set_seed, version_stamp, versions)
+from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
+                       models_dir, pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "architecture_report",
     "artifacts_dir",
     "atomic_write",
     "available_models",
@@ -47,6 +49,7 @@ __all__ = [
     "count_parameters",
     "data_dir",
     "denormalize",
+    "display_path",
     "double_softmax_floor",
     "draw_digit",
     "DropoutCNN",
@@ -84,6 +87,7 @@ __all__ = [
     "MNISTNet",
     "MNISTNotFoundError",
     "MNISTTensors",
+    "model_class",
     "model_source",
     "model_summary",
     "models_dir",

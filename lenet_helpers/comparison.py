@@ -80,3 +80,40 @@ def wrong_indices(model, data, device=None) -> np.ndarray:
     predicted, _ = predict(model, data, device=device)
     labels = data.tensors[1].cpu()
     return torch.nonzero(predicted != labels).flatten().numpy()
+
+
+def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
+    """Sentences reading a :func:`results_table`, every number taken from it.
+
+    Covers the most and least accurate network, the cost of the best one, the smallest
+    network's accuracy against ``baseline``, the network without convolutions, and speed.
+    """
+    t = table.sort_values("test acc %", ascending=False)
+    best, worst = t.index[0], t.index[-1]
+    lines = [
+        f"Most accurate on the test set: {best} with {t.loc[best, 'test acc %']:.2f}% "
+        f"({int(t.loc[best, 'test errors'])} errors), {t.loc[best, 'parameters']:,} parameters and "
+        f"{t.loc[best, 'multiply-adds']:,} multiply-adds per digit; least accurate: {worst} with "
+        f"{t.loc[worst, 'test acc %']:.2f}% ({int(t.loc[worst, 'test errors'])} errors)."]
+    smallest = table["parameters"].idxmin()
+    if baseline in table.index and smallest != baseline:
+        ratio = table.loc[baseline, "parameters"] / table.loc[smallest, "parameters"]
+        diff = table.loc[smallest, "test acc %"] - table.loc[baseline, "test acc %"]
+        lines.append(
+            f"The smallest network, {smallest} ({table.loc[smallest, 'parameters']:,} parameters, {ratio:.1f} times fewer "
+            f"than {baseline}), scores {table.loc[smallest, 'test acc %']:.2f}%, {diff:+.2f} points against {baseline}'s "
+            f"{table.loc[baseline, 'test acc %']:.2f}%: parameters alone do not decide accuracy.")
+    if "mlp" in table.index:
+        convs = table.drop(index="mlp")
+        best_conv = convs["test acc %"].idxmax()
+        lines.append(
+            f"Without convolutions, mlp makes {int(table.loc['mlp', 'test errors'])} test errors against "
+            f"{int(convs.loc[best_conv, 'test errors'])} for {best_conv}: "
+            f"{table.loc['mlp', 'test errors'] / max(1, convs.loc[best_conv, 'test errors']):.1f} times as many, "
+            f"with {table.loc['mlp', 'parameters']:,} parameters.")
+    fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
+    lines.append(
+        f"Speed on this machine: {fast} trains fastest ({table.loc[fast, 's/epoch']:.1f} s per epoch of this run's "
+        f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, "
+        f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times its multiply-adds).")
+    return lines

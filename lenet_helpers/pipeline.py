@@ -9,7 +9,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
 from .data import mnist_tensors
 from .models import build_model
-from .settings import checkpoint_path, history_path, models_dir, pick_device, set_seed
+from .settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
 from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, evaluate, train
 
 
@@ -57,7 +57,7 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
                            settings=settings, **{k: settings[k] for k in ("seed", "augment", "subset")})
     csv = save_history(history, history_csv or history_path())
     if verbose:
-        print(f"Saved {ckpt} and {csv}")
+        print(f"Saved {display_path(ckpt)} and {display_path(csv)}")
     return net, history, test_acc
 
 
@@ -120,12 +120,11 @@ def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     device = torch.device(device) if device is not None else pick_device()
     ckpt, csv = checkpoint_path(), history_path()
     if not (Path(ckpt).is_file() and Path(csv).is_file()):
-        print(f"No trained model {Path(ckpt).name} (or no history {Path(csv).name}) in the artifacts folder: "
-              f"training LeNet-5 with the "
+        print(f"No trained model at {display_path(ckpt)} (or no history at {display_path(csv)}): training LeNet-5 with the "
               f"package defaults first ({epochs} epochs), as notebook 04 does.")
         train_and_save(epochs=epochs, subset=subset, device=device)
     model, metadata = load_checkpoint(ckpt, device=device)
     history = load_history(csv)
-    print(f"Loaded {Path(ckpt).name}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
+    print(f"Loaded {display_path(ckpt)}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
           f"test accuracy {metadata.get('test_acc', float('nan')):.2f}%")
     return model, history, metadata

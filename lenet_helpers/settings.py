@@ -51,6 +51,23 @@ def figures_dir() -> Path:
     return path
 
 
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` as a student should read it: relative to the artifacts or repository folder when inside one.
+
+    Outputs of executed notebooks then carry no absolute path of the machine that made them
+    (``artifacts/models/lenet5.pt`` rather than ``/home/ana/course/artifacts/models/lenet5.pt``).
+    """
+    path = Path(path).resolve()
+    env = os.environ.get("LENET_ARTIFACTS_DIR")
+    art = Path(env).expanduser().resolve() if env else REPO_ROOT / "artifacts"
+    for base, prefix in ((art, Path("artifacts")), (REPO_ROOT, Path("."))):
+        try:
+            return str(prefix / path.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
+
 def models_dir() -> Path:
     """``artifacts_dir()/models``, created if missing: checkpoints of the other architectures (notebook 10)."""
     path = artifacts_dir() / "models"

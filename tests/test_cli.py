@@ -66,3 +66,37 @@ def test_train_command_saves_artifacts(tmp_path, mnist):
     model, meta = lh.load_checkpoint(ckpt)
     assert meta["epochs"] == 1 and meta["subset"] == 600
     assert len(lh.load_history(hist)) == 1
+
+
+def test_models_lists_the_registry(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in lh.available_models():
+        assert re.search(rf"^\s*{name}\s+[\d,]+\s+[\d,]+\s+1x(28x28|32x32)\s", out, re.M), name
+    assert re.search(r"^\s*lenet5\s+61,706\s+423,038\s+1x32x32\s+resize32", out, re.M)
+
+
+def test_train_and_evaluate_a_non_default_model(tmp_path, mnist, capsys, monkeypatch):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    ckpt, csv = tmp_path / "models" / "small.pt", tmp_path / "models" / "small.csv"
+    code = main(["train", "--model", "small_cnn", "--optimizer", "sgd", "--lr", "0.05", "--weight-decay", "1e-4",
+                 "--batch-size", "64", "--lr-schedule", "constant", "--epochs", "1", "--subset", "1000",
+                 "--checkpoint", str(ckpt), "--history", str(csv)])
+    assert code == 0
+    _, meta = lh.load_checkpoint(ckpt)
+    assert meta["architecture"] == "small_cnn" and meta["settings"]["optimizer"] == "sgd"
+    assert meta["settings"]["lr"] == 0.05 and meta["settings"]["batch_size"] == 64
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(ckpt)]) == 0
+    accuracy = float(re.search(r"accuracy: (\d+\.\d\d)%", capsys.readouterr().out).group(1))
+    model, _ = lh.load_checkpoint(ckpt)
+    full_test = lh.mnist_tensors(device="cpu", preprocessing="raw28").test
+    assert accuracy == pytest.approx(lh.evaluate(model, full_test)[1], abs=0.005)
+    assert not (tmp_path / "lenet5_mnist.pt").exists()
+
+
+def test_train_refuses_an_unknown_model(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "resnet"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'resnet'" in capsys.readouterr().err

@@ -141,3 +141,22 @@ def test_no_absolute_paths_or_reference_file_names_in_outputs(series):
         assert str(series["art"]) not in text, \
             f"notebook {prefix} prints an absolute path"
         assert "seed 004" not in text and "seed 004" not in json.dumps(nb.cells), f"notebook {prefix} says 'seed 004'"
+
+
+def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    path = next(p for p in notebook_paths() if p.name.startswith("10"))
+    output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    nb = nbformat.read(output, as_version=4)
+    text = text_of(nb)
+    assert f"{len(lh.available_models())} networks, 1 epoch(s) each on 1,000 training digits" in text
+    assert "Most accurate on the test set:" in text and "nearest class mean:" in text
+    assert re.search(r"floor 1\.4612 = -log\(e / \(e \+ 9\)\)", text)
+    for name in ("10_learning_curves", "10_error_overlap", "10_hard_digits", "10_conv1_kernels", "10_resized_vs_padded",
+                 "10_double_softmax"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 2000, name
+    for name in lh.available_models():
+        assert (tmp_path / "models" / f"{name}.pt").is_file(), name
+    assert not (tmp_path / "lenet5_mnist.pt").exists()  # notebooks 05-09's model is never touched
+    run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
+    assert "reusing" in text_of(nbformat.read(output, as_version=4))

@@ -82,7 +82,9 @@ def register_model(name: str):
             input shape that does not match it.
     """
     def decorate(cls):
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
+        old = _REGISTRY.get(name)
+        rerun = old is not None and (old.__module__, old.__qualname__) == (cls.__module__, cls.__qualname__)
+        if old is not None and old is not cls and not rerun:  # a re-run notebook cell may register its class again
             raise ValueError(f"a model named {name!r} is already registered ({_REGISTRY[name].__name__})")
         if cls.preprocessing not in PREPROCESSINGS or PREPROCESSINGS[cls.preprocessing] != tuple(cls.input_shape):
             raise ValueError(f"{cls.__name__}: preprocessing {cls.preprocessing!r} does not give input {cls.input_shape}")
