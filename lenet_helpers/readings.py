@@ -349,7 +349,8 @@ def feature_map_report(maps: dict, background: pd.DataFrame | None = None, satur
         v = maps["conv3"].flatten()
         lines.append(f"conv3's code for this digit: {int((v > saturated).sum())} units at about +1, "
                      f"{int((v < -saturated).sum())} at about -1, {int((v.abs() <= saturated).sum())} in between: "
-                     f"a nearly binary code of {len(v)} values.")
+                     f"{100 * float((v.abs() > saturated).float().mean()):.0f}% of the {len(v)} values are "
+                     f"(nearly) +1 or -1, a code close to binary.")
     return lines
 
 

@@ -93,7 +93,7 @@ def test_background_values_follow_the_kernels():
                           maps[:, 14, 14], atol=1e-5)
     maps = {"conv1": maps, "conv3": torch.tensor([1.0, -0.99, 0.2]).reshape(3, 1, 1)}
     text = " ".join(readings.feature_map_report(maps, table))
-    assert "conv3's code for this digit: 1 units at about +1, 1 at about -1, 1 in between" in text
+    assert "conv3's code for this digit: 1 units at about +1, 1 at about -1, 1 in between: 67% of the 3 values" in text
 
 
 def test_code_similarity_separates_classes():
