@@ -77,7 +77,7 @@ def test_01_to_03_show_the_data_and_model(series):
 
 def test_04_logs_epochs_and_scores_the_test_set_once(series, tensors):
     text = text_of(series["nb"]["04"])
-    assert re.search(r"\d\d:\d\d:\d\d\t---\tEpoch: 1\tTrain loss: \d\.\d{4}\tValid loss", text)
+    assert re.search(r"\d\d:\d\d:\d\d  Epoch: 1  Train loss: \d\.\d{4}  Valid loss", text)
     assert "0%|" not in text  # no stale progress bar in the executed copy
     test_acc = float(re.search(r"Test accuracy: (\d+\.\d\d)%", text).group(1))
     assert test_acc == pytest.approx(series["meta"]["test_acc"], abs=0.005)
