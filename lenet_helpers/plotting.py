@@ -401,3 +401,35 @@ def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both n
     ax.tick_params(axis="x", rotation=45)
     ax.tick_params(axis="y", rotation=0)
     return ax
+
+
+def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None):
+    """Images of different sizes side by side in equal square frames, titled with their real size.
+
+    For :func:`lenet_helpers.preprocess_steps`: every panel has the same size, each image is
+    drawn at the scale that fits its longer side to the frame (pixels stay square; the rest of
+    the frame is light grey), and each title gives the array's height x width in pixels.
+
+    Args:
+        steps: ``{name: 2-D array or (1, H, W) tensor}``.
+        names: display names for some keys (e.g. ``{"20x20 box": "scaled to fit 20x20"}``).
+
+    Returns:
+        The array of axes.
+    """
+    names = names or {}
+    nrows = (len(steps) + ncols - 1) // ncols
+    side_in = min(3.0, GRID_WIDTH_IN / ncols)
+    fig = fig or plt.figure(figsize=(ncols * side_in, nrows * (side_in + 0.5)), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(steps):]:
+        ax.set_axis_off()
+    for ax, (name, img) in zip(axes, steps.items()):
+        arr = _as_image(img)
+        h, w = arr.shape
+        side = max(h, w)
+        ax.imshow(arr, cmap="gray", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+        ax.set(xlim=(-0.5, side - 0.5), ylim=(side - 0.5, -0.5), xticks=[], yticks=[])
+        ax.set_facecolor("#dddddd")
+        ax.set_title(f"{names.get(name, name)}\n{h}x{w} pixels", fontsize=11)
+    return axes[:len(steps)]

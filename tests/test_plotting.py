@@ -119,7 +119,20 @@ FIGURES = {
                                          title="conv3: the 120 values as a 10x12 grid").figure,
     "logits": lambda: lh.plot_vector(torch.randn(10), (1, 10), annotate=True, labels=range(10)).figure,
     "kernels": lambda: lh.plot_kernels(torch.randn(6, 5, 5))[0].figure,
+    "preprocessing_steps": lambda: lh.plotting.plot_steps(
+        {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),
+         "28x28 centred": torch.rand(28, 28), "model input": torch.rand(1, 32, 32)},
+        names={"20x20 box": "scaled to fit 20x20"})[0].figure,
 }
+
+
+def test_steps_share_one_panel_size_and_title_their_real_size():
+    axes = lh.plotting.plot_steps({"a": torch.rand(20, 13), "b": torch.rand(28, 28)})
+    fig = axes[0].figure
+    fig.canvas.draw()
+    boxes = [ax.get_window_extent() for ax in axes]
+    assert boxes[0].width == pytest.approx(boxes[1].width) and boxes[0].height == pytest.approx(boxes[1].height)
+    assert axes[0].get_title() == "a\n20x13 pixels"
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
