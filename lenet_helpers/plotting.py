@@ -337,21 +337,23 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
     return ax
 
 
-def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", ncols: int = 3):
+def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", ncols: int = 3,
+                 annotate: bool = True):
     """The 5x5 kernels ``(K, 5, 5)`` of conv1, red positive, blue negative, weights written in (10 pt).
 
-    ``ncols`` kernels per row (3 by default: 3 in per kernel, room for the values); ``title``
-    labels the shared colour bar.
+    ``ncols`` kernels per row (3 by default: 3 in per kernel, room for the values; with
+    ``annotate=False`` the values are left out, for many small kernels); ``title`` labels the
+    shared colour bar.
     """
     kernels = kernels.detach().cpu()
     lim = float(kernels.abs().max()) or 1.0
     fig, axes = grid(len(kernels), ncols, min(3.0, 8.4 / ncols), fig)
     for k, ax in enumerate(axes):
         im = ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (i, j), x in np.ndenumerate(kernels[k].numpy()):
+        for (i, j), x in (np.ndenumerate(kernels[k].numpy()) if annotate else ()):
             ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > 0.6 * lim else "black")
-        ax.set_title(f"kernel {k} (map {k})", fontsize=11)
+        ax.set_title(f"kernel {k} (map {k})" if annotate else f"kernel {k}", fontsize=11 if annotate else 10)
     fig.colorbar(im, ax=list(axes), shrink=0.9, label=title)
     return axes
 
@@ -363,13 +365,13 @@ def plot_histories(histories: dict, axes=None):
 
     Args:
         histories: ``{label: history DataFrame}`` as :func:`lenet_helpers.train` returns them.
-        axes: two axes, or None for a new 13x5 inch figure.
+        axes: two axes, or None for a new 10x4.6 inch figure.
 
     Returns:
         ``(ax_loss, ax_acc)``.
     """
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(13, 5))
+        _, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     ax_loss, ax_acc = axes
     for i, (label, history) in enumerate(histories.items()):
         style = dict(color=plt.cm.tab10(i % 10), marker="os^vD<>ph*"[i % 10], label=label)
@@ -394,7 +396,7 @@ def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both n
     import seaborn as sns
 
     n = len(overlap)
-    ax = ax or plt.figure(figsize=(1.0 * n + 3, 0.8 * n + 2)).gca()
+    ax = ax or plt.figure(figsize=(0.8 * n + 3, 0.7 * n + 2)).gca()
     sns.heatmap(overlap, annot=True, fmt="d", cmap="Reds", cbar_kws={"label": "test digits"}, square=True,
                 linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
     ax.set(title=title)
