@@ -6,8 +6,13 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
 :mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
 :mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`.
+:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`,
+:mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read); notebooks 12-13's
+:mod:`~lenet_helpers.attribution` (occlusion, saliency), :mod:`~lenet_helpers.neighbours`
+(fc1 features, nearest neighbours, 2-D maps), :mod:`~lenet_helpers.robustness` (the invariance
+lab), :mod:`~lenet_helpers.strokes` (stroke width) and :mod:`~lenet_helpers.plotting_explain`.
 """
+from .attribution import occlusion, saliency
 from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
                          wrong_indices)
 from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
@@ -24,10 +29,14 @@ from .models import (MLP, DropoutCNN, LeNet5, LeNet5_1998, LeNet5Modern, LeNetGA
 from .pipeline import load_or_train, train_and_save, train_or_load
 from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, input_transform, lenet_transform,
                             prepare_images)
+from .neighbours import embedding_2d, extract_features, nearest_neighbours, neighbour_agreement
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
                        plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
                        plot_vector, save_figure, show_digit_pixels, show_images)
 from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
+from .robustness import accuracy_under, invariance_curves, mnist_test_digits, stroke_width
+from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
+                        reading_panel)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
                        models_dir, pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
@@ -35,6 +44,17 @@ from .training import epoch_line, evaluate, setup_training, train, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    # sketchpad (issue 11)
+    "EXAMPLE_STROKES",
+    "NoInk",
+    "plot_reading",
+    "predict_strokes",
+    "rasterize_strokes",
+    "Reading",
+    "reading_panel",
+    "Sketchpad",
+    # the rest
+    "accuracy_under",
     "architecture_report",
     "artifacts_dir",
     "atomic_write",
@@ -52,15 +72,18 @@ __all__ = [
     "display_path",
     "double_softmax_floor",
     "draw_digit",
+    "embedding_2d",
     "DropoutCNN",
     "epoch_line",
     "error_overlap",
     "evaluate",
+    "extract_features",
     "feature_maps",
     "feature_shapes",
     "figures_dir",
     "format_confidence",
     "history_path",
+    "invariance_curves",
     "ImageError",
     "input_transform",
     "layer_table",
@@ -87,12 +110,16 @@ __all__ = [
     "MNISTNet",
     "MNISTNotFoundError",
     "MNISTTensors",
+    "mnist_test_digits",
     "model_class",
     "model_source",
     "model_summary",
     "models_dir",
     "models_table",
     "most_confused",
+    "nearest_neighbours",
+    "neighbour_agreement",
+    "occlusion",
     "multiply_adds",
     "nearest_class_mean",
     "per_class_accuracy",
@@ -114,6 +141,7 @@ __all__ = [
     "PREPROCESSINGS",
     "random_shift",
     "readings",
+    "saliency",
     "register_model",
     "results_table",
     "save_checkpoint",
@@ -123,6 +151,7 @@ __all__ = [
     "setup_training",
     "show_digit_pixels",
     "show_images",
+    "stroke_width",
     "SmallCNN",
     "TensorBatches",
     "train",

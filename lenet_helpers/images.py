@@ -18,6 +18,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .preprocessing import input_transform
+from .strokes import normalize_stroke_width
 
 #: Ink must stand out from the background by this much (fraction of full scale) to count.
 MIN_CONTRAST = 0.15
@@ -68,12 +69,15 @@ def _to_grey(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("L"), dtype=np.float32) / 255
 
 
-def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None) -> "OrderedDict[str, np.ndarray | torch.Tensor]":
+def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None,
+                     normalize_stroke: bool = True) -> "OrderedDict[str, np.ndarray | torch.Tensor]":
     """Every stage of :func:`load_image`, for showing the pipeline step by step.
 
     Returns an ordered dict: ``original`` (greyscale, as given, values in [0, 1]),
     ``ink bright`` (inverted if the background was light, background 0, ink stretched to
-    reach 1), ``cropped`` (the ink's bounding box), ``20x20 box`` (scaled to fit 20x20,
+    reach 1), ``cropped`` (the ink's bounding box), ``stroke width`` (strokes thickened or
+    thinned toward MNIST's width, :func:`~lenet_helpers.strokes.normalize_stroke_width`;
+    only when ``normalize_stroke``), ``20x20 box`` (scaled to fit 20x20,
     aspect kept), ``28x28 centred`` (centre of mass at the centre, uint8 0-255 as MNIST),
     ``model input`` (the normalised tensor of
     :func:`~lenet_helpers.preprocessing.input_transform` for ``model``'s declared
@@ -101,6 +105,8 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     rows, cols = np.nonzero(ink)
     cropped = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
     steps["cropped"] = cropped
+    if normalize_stroke:  # thick marker, thin pencil, low resolution -> MNIST's stroke width
+        cropped = steps["stroke width"] = normalize_stroke_width(cropped)
     h, w = cropped.shape
     scale = 20 / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -122,12 +128,14 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     return steps
 
 
-def load_image(path_or_image, model=None, preprocessing: str | None = None) -> torch.Tensor:
+def load_image(path_or_image, model=None, preprocessing: str | None = None,
+               normalize_stroke: bool = True) -> torch.Tensor:
     """Turn an image of a handwritten digit into the model's input, the way MNIST was made.
 
     Greyscale (transparent areas become paper); ink made bright on a dark background
     (inverted when the border is light) and stretched to full contrast; cropped to the ink's
-    bounding box; scaled to fit 20x20 keeping the aspect ratio; placed in 28x28 with its centre
+    bounding box; strokes brought to MNIST's width (``normalize_stroke``, see
+    :func:`~lenet_helpers.strokes.normalize_stroke_width`); scaled to fit 20x20 keeping the aspect ratio; placed in 28x28 with its centre
     of mass at the centre; then the preprocessing ``model`` declares (``preprocessing``, default
     ``"resize32"``: the reference tutorial's 32x32 resize; see :mod:`lenet_helpers.preprocessing`).
     This follows the MNIST preprocessing description (LeCun, Cortes & Burges, MNIST database
@@ -144,11 +152,11 @@ def load_image(path_or_image, model=None, preprocessing: str | None = None) -> t
         FileNotFoundError: the file does not exist.
         ImageError: the file is not an image, or holds no ink (blank page).
     """
-    return preprocess_steps(path_or_image, model, preprocessing)["model input"]
+    return preprocess_steps(path_or_image, model, preprocessing, normalize_stroke)["model input"]
 
 
 @torch.no_grad()
-def predict_image(model, path_or_image) -> tuple[int, torch.Tensor]:
+def predict_image(model, path_or_image, normalize_stroke: bool = True) -> tuple[int, torch.Tensor]:
     """The digit the model reads in an image file, with the 10 softmax probabilities.
 
     Returns:
@@ -159,7 +167,7 @@ def predict_image(model, path_or_image) -> tuple[int, torch.Tensor]:
     """
     from .evaluation import predict
 
-    digits, probabilities = predict(model, load_image(path_or_image, model))
+    digits, probabilities = predict(model, load_image(path_or_image, model, normalize_stroke=normalize_stroke))
     return int(digits[0]), probabilities[0]
 
 

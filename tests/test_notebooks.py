@@ -1,12 +1,13 @@
 """Every notebook executed top to bottom in a real Jupyter kernel, with quick parameters."""
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
 import lenet_helpers as lh
-from lenet_helpers.notebooks import NotebookError, notebook_paths, run_notebook
+from lenet_helpers.notebooks import NOTEBOOKS_DIR, NotebookError, notebook_paths, run_notebook
 
 pytestmark = pytest.mark.notebooks
 QUICK = {"EPOCHS": 1, "SUBSET": 2000}
@@ -19,6 +20,9 @@ EXPECTED_FIGURES = {
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
            "08_conv3_similarity", "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
+    "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
+    "12": ["12_attributions", "12_error_explorer", "12_feature_space"],
+    "13": ["13_transformations", "13_invariance_curves", "13_stroke_width"],
 }
 
 
@@ -160,3 +164,64 @@ def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
     assert not (tmp_path / "lenet5_mnist.pt").exists()  # notebooks 05-09's model is never touched
     run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
     assert "reusing" in text_of(nbformat.read(output, as_version=4))
+
+
+def test_11_reads_the_example_drawings_and_shows_the_sketchpad(series):
+    nb = series["nb"]["11"]
+    text = text_of(nb)
+    for name in lh.EXAMPLE_STROKES:
+        digit = lh.predict_strokes(series["model"], lh.EXAMPLE_STROKES[name]).digit
+        assert re.search(rf"{name} +-> read as {digit} \((>99\.9|\d+\.\d)%\)", text), name
+    assert "No ink on the canvas" in text  # pad.reading before any drawing, and the empty square
+    widgets = [o for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) == 1
+    assert text.count("lh.predict_image(model, 'my_digit.png')") == 1  # the line for front ends without widgets
+
+
+def test_11_solution_runs(tmp_path, monkeypatch, series):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(series["art"]))
+    path = NOTEBOOKS_DIR / "solutions" / "11_draw_a_digit.ipynb"
+    output, _ = run_notebook(path, tmp_path, QUICK)
+    text = text_of(nbformat.read(output, as_version=4))
+    assert len(re.findall(r"bar at y=\d+: read as \d", text)) == 3
+
+
+# ---- notebooks 12-13 (issue 12: attribution, neighbours, robustness)
+
+
+def test_12_readings_name_real_mistakes_of_the_model(series):
+    text = text_of(series["nb"]["12"])
+    readings = re.findall(r"#\d+ \(test #(\d+)\): read as (\d) \([^)]*\), true (\d) .*?\. "
+                          r"(Strange digit|Model error|Ambiguous)", text)
+    assert len(readings) >= 3
+    test = lh.mnist_tensors(device="cpu", subset=QUICK["SUBSET"]).test
+    predicted, _ = lh.predict(series["model"], test)
+    for index, read_as, true, _ in readings:  # each sentence is about a digit the model really misreads
+        assert int(test.tensors[1][int(index)]) == int(true) and int(predicted[int(index)]) == int(read_as) != int(true)
+    wrong = int((predicted != test.tensors[1]).sum())
+    assert f"misread: {wrong} (" in text
+    assert re.search(r"label agreement of the 10 nearest digits: raw pixels \d+\.\d%, fc1 features \d+\.\d%", text)
+
+
+def test_13_reads_every_curve_and_measures_the_stroke_step(series):
+    from lenet_helpers.robustness import TRANSFORMS
+
+    text = text_of(series["nb"]["13"])
+    for name in TRANSFORMS:
+        assert re.search(rf"- {name} \(.*default: \d+\.\d% clean.*augmented: \d+\.\d% clean", text), name
+    assert "Augmentation moves the break (first level below 90%) for:" in text
+    m = re.search(r"Stroke-width step on (\d+) varied drawn digits \(default model\): ([\d.]+)% -> ([\d.]+)% "
+                  r"\(([+-][\d.]+) points\)", text)
+    assert m and int(m.group(1)) == 120
+    assert float(m.group(4)) == pytest.approx(float(m.group(3)) - float(m.group(2)), abs=0.11)
+    assert (series["art"] / "models" / "lenet5_augment.pt").is_file()  # trained once, then reused
+
+
+@pytest.mark.parametrize("name", ["12_what_the_network_looks_at.ipynb", "13_robustness.ipynb"])
+def test_solutions_12_13_run(series, name, monkeypatch):
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(series["art"]))
+    path = Path(NOTEBOOKS_DIR) / "solutions" / name
+    output, _ = run_notebook(path, series["art"] / "solutions", QUICK)
+    nb = nbformat.read(output, as_version=4)
+    assert "Traceback" not in text_of(nb)

@@ -1,0 +1,118 @@
+"""The invariance lab's transformations, stroke width, and accuracy under transformation."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import lenet_helpers as lh
+from lenet_helpers import robustness as rb
+from lenet_helpers.strokes import MNIST_STROKE_WIDTH, normalize_stroke_width
+
+
+def centre_of_mass(a):
+    a = np.asarray(a, dtype=float)
+    ys, xs = np.indices(a.shape)
+    return (ys * a).sum() / a.sum(), (xs * a).sum() / a.sum()
+
+
+def bar(width=4, horizontal=True):
+    img = torch.zeros(1, 28, 28)
+    lo = 14 - width // 2
+    if horizontal:
+        img[0, lo:lo + width, 6:22] = 1
+    else:
+        img[0, 6:22, lo:lo + width] = 1
+    return img
+
+
+def test_shift_rotation_and_scale_move_the_ink_as_named():
+    dot = torch.zeros(1, 28, 28)
+    dot[0, 10:14, 10:14] = 1  # centre of mass (11.5, 11.5)
+    cy, cx = centre_of_mass(rb.shift(dot, 3)[0])
+    assert (cy, cx) == (pytest.approx(11.5, abs=0.01), pytest.approx(14.5, abs=0.01))
+    # A dot right of the centre goes above it after +90 degrees (counter-clockwise on screen).
+    right = torch.zeros(1, 28, 28)
+    right[0, 13:15, 20:22] = 1
+    cy, cx = centre_of_mass(rb.rotate(right, 90)[0])
+    assert cy == pytest.approx(6.5, abs=0.6) and cx == pytest.approx(13.5, abs=0.6)
+    assert torch.allclose(rb.rotate(bar(), 90), bar(horizontal=False), atol=0.05)
+    small = rb.scale(bar(), 0.5)[0].numpy()
+    cols = np.nonzero(small.sum(0) > 0.5)[0]
+    assert 7 <= len(cols) <= 9  # a 16-pixel bar becomes 8 pixels long
+    for name, (_, levels, _) in rb.TRANSFORMS.items():  # the first level leaves digits unchanged
+        assert torch.allclose(rb.transform(name, bar(), levels[0]), bar(), atol=1e-5), name
+    with pytest.raises(ValueError, match="choose one of"):
+        rb.transform("blur", bar(), 1)
+
+
+def test_stroke_width_and_morphology():
+    assert lh.stroke_width(bar(4))[0] == pytest.approx(4, abs=0.5)
+    assert lh.stroke_width(bar(2))[0] == pytest.approx(2, abs=0.5)
+    assert np.isnan(lh.stroke_width(torch.zeros(28, 28))[0])
+    assert lh.stroke_width(rb.thicker(bar(4), 2))[0] == pytest.approx(6, abs=0.6)  # a pixel on each side
+    assert lh.stroke_width(rb.thinner(bar(6), 2))[0] == pytest.approx(4, abs=0.6)
+    assert lh.stroke_width(rb.stroke(bar(4), 1))[0] == pytest.approx(5, abs=0.6)
+
+
+def test_noise_and_resolution():
+    grey = torch.full((4, 28, 28), 0.5)
+    noisy = rb.noise(grey, 0.1)
+    assert float((noisy - grey).std()) == pytest.approx(0.1, abs=0.005)
+    assert torch.equal(noisy, rb.noise(grey, 0.1))  # seeded
+    checker = ((torch.arange(28)[:, None] + torch.arange(28)[None]) % 2).float().unsqueeze(0)
+    assert float(rb.resolution(checker, 7).std()) < 0.05 < float(checker.std())  # detail gone
+
+
+def test_mnist_stroke_width_constant_is_measured(mnist):
+    train, _ = lh.mnist_datasets()
+    measured = np.nanmedian(lh.stroke_width(train.data[:1000].float() / 255))
+    assert measured == pytest.approx(MNIST_STROKE_WIDTH, abs=0.2)
+
+
+def test_to_model_input_matches_the_series_transform(mnist):
+    digits, _ = lh.mnist_test_digits(subset=50)
+    tf = lh.lenet_transform()
+    pil = torch.stack([tf(Image.fromarray((d * 255).round().byte().numpy(), mode="L")) for d in digits])
+    # one grey level of 255 is 1 / (255 * 0.3081) in normalised units
+    assert (rb.to_model_input(digits) - pil).abs().max() <= 1.01 / (255 * 0.3081)
+    assert rb.to_model_input(digits, "pad32").shape == (50, 1, 32, 32)
+    with pytest.raises(ValueError, match="unknown preprocessing"):
+        rb.to_model_input(digits, "resize64")
+
+
+def test_accuracy_under_agrees_with_evaluate_and_drops_when_rotated(trained_model, tensors):
+    model, _ = trained_model
+    digits, labels = lh.mnist_test_digits(subset=1000)
+    curve = lh.accuracy_under(model, digits, labels, "rotation", [0, 90])
+    _, acc = lh.evaluate(model, torch.utils.data.TensorDataset(*(t[:1000] for t in tensors.test.tensors)))
+    assert curve["accuracy"][0] == pytest.approx(acc, abs=0.3)
+    assert curve["accuracy"][1] < acc - 40
+    assert curve["errors"][0] == round(1000 * (100 - curve["accuracy"][0]) / 100)
+    both = lh.invariance_curves({"a": model}, digits[:200], labels[:200],
+                                {"shift": rb.TRANSFORMS["shift"]})
+    assert list(both.columns) == ["model", "transform", "level", "accuracy", "errors"]
+    assert len(both) == len(rb.TRANSFORMS["shift"][1])
+    assert rb.curves_report(both)[0].startswith("shift (")
+
+
+def test_normalize_stroke_width_brings_pens_to_mnist_width():
+    for size, thickness in ((200, 40), (200, 3), (32, 2)):
+        steps = lh.preprocess_steps(lh.draw_digit(7, size=size, thickness=thickness))
+        field = steps["28x28 centred"] / 255
+        assert lh.stroke_width(field)[0] == pytest.approx(MNIST_STROKE_WIDTH, rel=0.35), (size, thickness)
+    before = lh.preprocess_steps(lh.draw_digit(7, size=200, thickness=40), normalize_stroke=False)
+    assert lh.stroke_width(before["28x28 centred"] / 255)[0] > 1.8 * MNIST_STROKE_WIDTH  # the marker blob
+    thin = np.zeros((40, 30), dtype=np.float32)
+    thin[:, 14:16] = 1  # 2 of 40 pixels = 1 pixel of a 20-pixel box: thickened, the box grows
+    assert normalize_stroke_width(thin).shape[1] > 2
+    right = np.zeros((200, 100), dtype=np.float32)
+    right[:, 38:63] = 1  # 25 of 200 pixels = 2.5 of 20: MNIST's width, left alone
+    assert np.array_equal(normalize_stroke_width(right), right)
+
+
+def test_drawn_digit_set_is_fixed():
+    a = rb.drawn_digit_set(repeats=1, styles=[(64, 3)])
+    b = rb.drawn_digit_set(repeats=1, styles=[(64, 3)])
+    assert len(a) == 10 and a["digit"].tolist() == list(range(10))
+    assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a["image"], b["image"]))
+    assert len(rb.drawn_digit_set()) == 3 * 10 * len(rb.DRAWN_STYLES)
