@@ -10,7 +10,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read); notebooks 12-13's
 :mod:`~lenet_helpers.attribution` (occlusion, saliency), :mod:`~lenet_helpers.neighbours`
 (fc1 features, nearest neighbours, 2-D maps), :mod:`~lenet_helpers.robustness` (the invariance
-lab), :mod:`~lenet_helpers.strokes` (stroke width) and :mod:`~lenet_helpers.plotting_explain`.
+lab), :mod:`~lenet_helpers.strokes` (stroke width), :mod:`~lenet_helpers.plotting_explain`;
+:mod:`~lenet_helpers.trained` (your model or the shipped reference one), :mod:`~lenet_helpers.site` (the static web site).
 """
 from .attribution import occlusion, saliency
 from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
@@ -40,6 +41,8 @@ from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading
 from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
                        models_dir, pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
+# The model notebooks 05 onwards use (yours, else the shipped reference model); site.py is not imported here.
+from .trained import load_trained_model, reference_checkpoint, reference_metadata
 
 __version__ = "0.1.0"
 
@@ -97,6 +100,7 @@ __all__ = [
     "load_history",
     "load_image",
     "load_or_train",
+    "load_trained_model",
     "machine",
     "MediumCNN",
     "MLP",
@@ -144,6 +148,8 @@ __all__ = [
     "saliency",
     "register_model",
     "results_table",
+    "reference_checkpoint",
+    "reference_metadata",
     "save_checkpoint",
     "save_figure",
     "save_history",

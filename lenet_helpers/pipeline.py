@@ -1,4 +1,4 @@
-"""Whole training runs as one call, shared by notebook 04, notebook 10, the CLI and notebooks 05-09."""
+"""Whole training runs as one call, shared by notebook 04, notebook 10, the CLI and ``make reference``."""
 from __future__ import annotations
 
 import os
@@ -110,9 +110,11 @@ def train_or_load(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, su
 def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     """The checkpoint and history notebook 04 saved, or a fresh training run if either is missing.
 
-    Lets notebooks 05-09 run on their own in a fresh kernel. When the artifacts are absent it
-    says so and calls :func:`train_and_save` with the package defaults (``epochs`` and
-    ``subset`` are the notebook's quick-run knobs).
+    Notebooks use :func:`~lenet_helpers.load_trained_model` instead, which never trains (it
+    falls back to the reference model shipped with the package); this stays for scripts that
+    want a model of their own whatever it costs. When the artifacts are absent it says so and
+    calls :func:`train_and_save` with the package defaults (``epochs`` and ``subset`` are the
+    quick-run knobs).
 
     Returns:
         ``(model (eval mode, on device), history DataFrame, metadata dict)``.

@@ -1,6 +1,7 @@
 """Every notebook executed top to bottom in a real Jupyter kernel, with quick parameters."""
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -116,12 +117,54 @@ def test_09_cli_reads_the_drawn_files(series):
     assert len(re.findall(r"drawn_\d\.png: \d \((>99\.9|\d+\.\d)%\)", text)) == 10
 
 
-def test_later_notebook_trains_when_there_is_no_checkpoint(tmp_path, monkeypatch, mnist):
+def test_later_notebook_uses_the_reference_model_when_there_is_no_checkpoint(tmp_path, monkeypatch, mnist):
     monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
     path = next(p for p in notebook_paths() if p.name.startswith("05"))
     output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 500})
-    assert "No trained model" in text_of(nbformat.read(output, as_version=4))
-    assert (tmp_path / "lenet5_mnist.pt").is_file() and (tmp_path / "figures" / "05_learning_curves.png").is_file()
+    text = text_of(nbformat.read(output, as_version=4))
+    assert "using the reference model shipped with lenet_helpers" in text and "Epoch: 1" not in text
+    assert not (tmp_path / "lenet5_mnist.pt").exists()  # nothing trained behind the student's back
+    assert (tmp_path / "figures" / "05_learning_curves.png").is_file()
+
+
+def test_notebooks_after_04_use_your_model(series):
+    for prefix in ("05", "06", "07", "08", "09", "11"):
+        if prefix in series["nb"]:
+            assert "Using your model" in text_of(series["nb"][prefix]), prefix
+
+
+def test_a_missing_package_is_one_line_not_a_traceback(monkeypatch):
+    """Without lenet_helpers installed, running a notebook stops at its imports with one line saying what to install."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setitem(sys.modules, "lenet_helpers", None)  # `import lenet_helpers` now raises ImportError
+    lines = []
+    monkeypatch.setattr(shell, "_showtraceback", lambda etype, evalue, stb: lines.extend(stb))
+    for path in notebook_paths():
+        shell.reset(new_session=False)
+        lines.clear()
+        cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        error = None
+        for cell in cells:  # top to bottom, as "Run all" does, up to the first error
+            error = shell.run_cell(cell.source, store_history=False).error_in_exec
+            if error is not None:
+                break
+        assert error is not None and "import lenet_helpers" in cell.source, path.name
+        assert len(lines) == 1 and "pip install -e ." in lines[0], (path.name, lines)
+
+
+def test_site_of_the_executed_series_in_chromium(series, tmp_path):
+    """make site on the executed series: a page per notebook, no machine paths, every page fine in Chromium."""
+    from lenet_helpers.site import build_site, leftover_paths
+    from site_browser import check_pages
+
+    report = build_site(series["art"] / "notebooks", tmp_path / "site")
+    names = {p.name for p in report.pages}
+    assert {"index.html"} | {f"{p.stem}.html" for p in notebook_paths()} <= names
+    for page in report.pages:
+        assert leftover_paths(page.read_text()) == [], page.name
+    assert check_pages(tmp_path / "site", tmp_path) == {}
 
 
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist):
