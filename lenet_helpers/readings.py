@@ -9,11 +9,22 @@ network from :func:`lenet_helpers.build_model`) changes the text with the figure
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+
+#: Characters per printed line: fits a JupyterLab output at 1280 px with the file browser open.
+WIDTH = 96
+
+
+def show(lines, width: int = WIDTH) -> None:
+    """Print reading sentences as bullets wrapped at word boundaries (``width`` characters)."""
+    for line in lines:
+        print(textwrap.fill(line, width, initial_indent="* ", subsequent_indent="  "))
+
 
 #: Modules whose output is a pre-activation (a weighted sum, before the non-linearity).
 WEIGHTED = (nn.Conv2d, nn.Linear)

@@ -126,3 +126,10 @@ def test_first_epoch_reading_explains_valid_above_train():
                       "train_acc": [91.0, 98.5], "valid_acc": [97.0, 98.4]})
     text = " ".join(lh.learning_curve_report(h))
     assert "In epoch 1 valid accuracy (97.00%) beat train accuracy (91.00%)" in text
+
+
+def test_show_wraps_bullets_at_word_boundaries(capsys):
+    readings.show(["word " * 40, "short"], width=50)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("* word") and all(len(l) <= 50 for l in out)
+    assert out[1].startswith("  word") and out[-1] == "* short"
