@@ -34,6 +34,7 @@ from .neighbours import embedding_2d, extract_features, nearest_neighbours, neig
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
                        plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
                        plot_vector, save_figure, show_digit_pixels, show_images)
+from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
 from .robustness import accuracy_under, invariance_curves, mnist_test_digits, stroke_width
 from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
                         reading_panel)
@@ -143,6 +144,7 @@ __all__ = [
     "preprocess_steps",
     "PREPROCESSINGS",
     "random_shift",
+    "readings",
     "saliency",
     "register_model",
     "results_table",

@@ -122,11 +122,11 @@ def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     device = torch.device(device) if device is not None else pick_device()
     ckpt, csv = checkpoint_path(), history_path()
     if not (Path(ckpt).is_file() and Path(csv).is_file()):
-        print(f"No trained model at {ckpt} (or no history at {csv}): training LeNet-5 with the "
+        print(f"No trained model at {display_path(ckpt)} (or no history at {display_path(csv)}): training LeNet-5 with the "
               f"package defaults first ({epochs} epochs), as notebook 04 does.")
         train_and_save(epochs=epochs, subset=subset, device=device)
     model, metadata = load_checkpoint(ckpt, device=device)
     history = load_history(csv)
-    print(f"Loaded {ckpt}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
+    print(f"Loaded {display_path(ckpt)}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
           f"test accuracy {metadata.get('test_acc', float('nan')):.2f}%")
     return model, history, metadata

@@ -19,7 +19,7 @@ EXPECTED_FIGURES = {
     "06": ["06_sample_predictions", "06_misclassified", "06_least_confident_correct"],
     "07": ["07_confusion_matrix", "07_per_class_errors", "07_top_confusion_examples"],
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
-           "08_fc_outputs"],
+           "08_conv3_similarity", "08_fc_outputs"],
     "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
     "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
     "12": ["12_attributions", "12_error_explorer", "12_feature_space"],
@@ -82,7 +82,7 @@ def test_01_to_03_show_the_data_and_model(series):
 
 def test_04_logs_epochs_and_scores_the_test_set_once(series, tensors):
     text = text_of(series["nb"]["04"])
-    assert re.search(r"\d\d:\d\d:\d\d\t---\tEpoch: 1\tTrain loss: \d\.\d{4}\tValid loss", text)
+    assert re.search(r"\d\d:\d\d:\d\d  Epoch: 1  Train loss: \d\.\d{4}  Valid loss", text)
     assert "0%|" not in text  # no stale progress bar in the executed copy
     test_acc = float(re.search(r"Test accuracy: (\d+\.\d\d)%", text).group(1))
     assert test_acc == pytest.approx(series["meta"]["test_acc"], abs=0.005)
@@ -172,6 +172,22 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
     path = next(p for p in notebook_paths() if p.name.startswith("02"))
     with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
+
+
+def test_no_figure_in_any_notebook_has_text_under_10_pt(series):
+    """lh.save_figure warns (LegibilityWarning) when a saved figure has text under 10 pt as
+    displayed (the rule is in lenet_helpers/plotting.py); no executed notebook may show one."""
+    for prefix, nb in series["nb"].items():
+        streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        assert not any("LegibilityWarning" in t for t in streams), f"notebook {prefix}: " + " ".join(streams)[:500]
+
+
+def test_no_absolute_paths_or_reference_file_names_in_outputs(series):
+    for prefix, nb in series["nb"].items():
+        text = text_of(nb)
+        assert str(series["art"]) not in text, \
+            f"notebook {prefix} prints an absolute path"
+        assert "seed 004" not in text and "seed 004" not in json.dumps(nb.cells), f"notebook {prefix} says 'seed 004'"
 
 
 def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
