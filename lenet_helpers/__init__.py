@@ -10,7 +10,8 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read); notebooks 12-13's
 :mod:`~lenet_helpers.attribution` (occlusion, saliency), :mod:`~lenet_helpers.neighbours`
 (fc1 features, nearest neighbours, 2-D maps), :mod:`~lenet_helpers.robustness` (the invariance
-lab), :mod:`~lenet_helpers.strokes` (stroke width) and :mod:`~lenet_helpers.plotting_explain`;
+lab), :mod:`~lenet_helpers.strokes` (stroke width), :mod:`~lenet_helpers.plotting_explain`;
+:mod:`~lenet_helpers.trained` (your model or the shipped reference one), :mod:`~lenet_helpers.site` (the static web site);
 :mod:`~lenet_helpers.saving` (saving a run without losing a good model) and
 :mod:`~lenet_helpers.photos` (synthetic photos of digits: shadows, pencil, specks, frames).
 """
@@ -37,12 +38,15 @@ from .saving import SaveError, check_destination, save_training_run
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
                        plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
                        plot_vector, save_figure, show_digit_pixels, show_images)
+from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
 from .robustness import accuracy_under, invariance_curves, mnist_test_digits, stroke_width
 from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
                         reading_panel)
 from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
                        models_dir, pick_device, set_seed, version_stamp, versions)
 from .training import epoch_line, evaluate, setup_training, train, train_epoch
+# The model notebooks 05 onwards use (yours, else the shipped reference model); site.py is not imported here.
+from .trained import load_trained_model, reference_checkpoint, reference_metadata
 
 __version__ = "0.1.0"
 
@@ -109,6 +113,7 @@ __all__ = [
     "load_history",
     "load_image",
     "load_or_train",
+    "load_trained_model",
     "machine",
     "MediumCNN",
     "MLP",
@@ -152,9 +157,12 @@ __all__ = [
     "preprocess_steps",
     "PREPROCESSINGS",
     "random_shift",
+    "readings",
     "saliency",
     "register_model",
     "results_table",
+    "reference_checkpoint",
+    "reference_metadata",
     "save_checkpoint",
     "save_figure",
     "save_history",

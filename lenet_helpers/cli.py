@@ -1,4 +1,4 @@
-"""Command line: ``python -m lenet_helpers {predict,train,evaluate,models,run,download}``.
+"""Command line: ``python -m lenet_helpers {predict,train,evaluate,models,run,download,site,reference}``.
 
 Examples::
 
@@ -8,6 +8,8 @@ Examples::
     python -m lenet_helpers train --model small_cnn --optimizer sgd --lr 0.05 --checkpoint artifacts/models/small_cnn.pt
     python -m lenet_helpers evaluate
     python -m lenet_helpers run            # execute notebooks 01-09, print the summary
+    python -m lenet_helpers site           # the executed notebooks as a static web site
+    python -m lenet_helpers reference      # retrain the shipped reference model (make reference)
 """
 from __future__ import annotations
 
@@ -39,11 +41,17 @@ def positive_int(text: str) -> int:
 
 
 def _load_model(args):
-    """The checkpoint's model, or None after printing a one-line error."""
+    """The model of ``--checkpoint``, else yours or the reference one (a line on stderr says which).
+
+    Returns None after printing a one-line error.
+    """
     from .checkpoint import load_checkpoint
+    from .trained import _stderr, load_trained_model
 
     try:
-        return load_checkpoint(args.checkpoint)[0]
+        if args.checkpoint:
+            return load_checkpoint(args.checkpoint)[0]
+        return load_trained_model(device="cpu", echo=_stderr)[0]
     except (FileNotFoundError, RuntimeError) as exc:  # CheckpointError is a RuntimeError
         _error(args.checkpoint or checkpoint_path(), exc)
         return None
@@ -149,14 +157,35 @@ def cmd_download(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    from .site import SiteError, build_site
+
+    try:
+        report = build_site(args.notebooks, args.out, execute_solutions=args.run_solutions)
+    except SiteError as exc:
+        _error("site", exc)
+        return 1
+    print(report)
+    return 0
+
+
+def cmd_reference(args) -> int:
+    from .trained import build_reference
+
+    build_reference()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     ckpt_help = f"checkpoint file (default {checkpoint_path()})"
+    use_help = (f"checkpoint file (default {checkpoint_path()} if it exists, else the reference model "
+                f"shipped with lenet_helpers)")
 
     p = sub.add_parser("predict", help="read handwritten digits in image files (PNG, JPEG, ...)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--checkpoint", default=None, help=ckpt_help)
+    p.add_argument("--checkpoint", default=None, help=use_help)
     p.set_defaults(func=cmd_predict)
 
     from .models import available_models
@@ -186,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("evaluate", help="accuracy of a checkpoint (any registered network) on the 10,000 MNIST test digits")
-    p.add_argument("--checkpoint", default=None, help=ckpt_help)
+    p.add_argument("--checkpoint", default=None, help=use_help)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("run", help="execute the notebooks in order into artifacts/notebooks, then print a summary")
@@ -195,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("download", help="download MNIST into data/ (or $LENET_DATA_DIR)")
     p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("site", help="build the static web site of the executed notebooks (artifacts/site)")
+    p.add_argument("--notebooks", default=None, help="executed notebooks (default artifacts/notebooks)")
+    p.add_argument("--out", default=None, help="output folder (default artifacts/site)")
+    p.add_argument("--run-solutions", action="store_true",
+                   help="first execute the exercise solutions that have no up-to-date executed copy")
+    p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("reference", help="retrain the reference model shipped in lenet_helpers/reference (CPU)")
+    p.set_defaults(func=cmd_reference)
     return parser
 
 

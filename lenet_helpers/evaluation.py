@@ -93,7 +93,8 @@ def confusion_matrix(labels, predicted) -> pd.DataFrame:
     """``sklearn.metrics.confusion_matrix`` as a labelled DataFrame.
 
     Rows are the **actual** digits (index name ``actual``), columns the **predicted** ones
-    (``predicted``): cell (3, 5) counts threes the model called 5.
+    (``predicted``): cell (3, 5) counts threes the model called 5. (The reference tutorial's text
+    says its rows are the predicted class; its figure alone cannot show which.) Ours follows scikit-learn.
 
     Args:
         labels, predicted: 1-D arrays or tensors of digits 0-9, of equal length N.
@@ -143,11 +144,14 @@ def classification_report(labels, predicted) -> str:
 def learning_curve_report(history: pd.DataFrame) -> list[str]:
     """A few sentences reading a training history, with the numbers taken from it.
 
-    Covers the best validation epoch, the final train/valid gap (accuracy in percentage
-    points, loss in nats), the ratio of the losses when it is large, and whether validation
-    loss rose after its minimum (the usual sign of overfitting).
+    Covers the best validation epoch, why valid accuracy can beat train accuracy in the first
+    epoch (train figures are running averages while the weights change), the final
+    train/valid gap (accuracy in percentage points, loss in nats), the ratio of the losses
+    when it is large, and whether validation loss rose after its minimum (the usual sign of
+    overfitting).
     """
     last = history.iloc[-1]
+    first = history.iloc[0]
     best = history.loc[history["valid_acc"].idxmax()]
     min_loss = history.loc[history["valid_loss"].idxmin()]
     acc_gap = last["train_acc"] - last["valid_acc"]
@@ -160,6 +164,12 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
         f"({acc_gap:+.2f} points); valid loss {last['valid_loss']:.4f} vs train loss {last['train_loss']:.4f} "
         f"({loss_gap:+.4f}).",
     ]
+    if first["valid_acc"] > first["train_acc"]:
+        lines.insert(1,
+            f"In epoch {int(first['epoch'])} valid accuracy ({first['valid_acc']:.2f}%) beat train accuracy "
+            f"({first['train_acc']:.2f}%) by {first['valid_acc'] - first['train_acc']:.2f} points: train accuracy is "
+            f"averaged over the epoch's batches while the weights were still improving (the first batches were "
+            f"scored by a nearly untrained network), valid accuracy is measured once, by the end-of-epoch network.")
     if last["train_loss"] > 0 and last["valid_loss"] > 5 * last["train_loss"]:
         lines.append(
             f"Train loss ends {last['valid_loss'] / last['train_loss']:.0f} times below valid loss: the network fits "

@@ -1,4 +1,4 @@
-"""Whole training runs as one call, shared by notebook 04, notebook 10, the CLI and notebooks 05-09."""
+"""Whole training runs as one call, shared by notebook 04, notebook 10, the CLI and ``make reference``."""
 from __future__ import annotations
 
 import os
@@ -154,9 +154,11 @@ def _kept(ckpt: Path, history) -> str:
 def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     """The checkpoint and history notebook 04 saved, or a fresh training run if either is missing.
 
-    Lets notebooks 05-09 run on their own in a fresh kernel. When the artifacts are absent it
-    says so and calls :func:`train_and_save` with the package defaults (``epochs`` and
-    ``subset`` are the notebook's quick-run knobs).
+    Notebooks use :func:`~lenet_helpers.load_trained_model` instead, which never trains (it
+    falls back to the reference model shipped with the package); this stays for scripts that
+    want a model of their own whatever it costs. When the artifacts are absent it says so and
+    calls :func:`train_and_save` with the package defaults (``epochs`` and ``subset`` are the
+    quick-run knobs).
 
     Returns:
         ``(model (eval mode, on device), history DataFrame, metadata dict)``.
@@ -164,12 +166,12 @@ def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     device = torch.device(device) if device is not None else pick_device()
     ckpt, csv = checkpoint_path(), history_path()
     if not (Path(ckpt).is_file() and Path(csv).is_file()):
-        print(f"No trained model at {ckpt} (or no history at {csv}): training LeNet-5 with the "
+        print(f"No trained model at {display_path(ckpt)} (or no history at {display_path(csv)}): training LeNet-5 with the "
               f"package defaults first ({epochs} epochs), as notebook 04 does.")
         train_and_save(epochs=epochs, subset=subset, device=device)
     model, metadata = load_checkpoint(ckpt, device=device)
     reconcile_history(ckpt, csv, metadata)
     history = load_history(csv)
-    print(f"Loaded {ckpt}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
+    print(f"Loaded {display_path(ckpt)}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
           f"test accuracy {metadata.get('test_acc', float('nan')):.2f}%")
     return model, history, metadata

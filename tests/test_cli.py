@@ -62,7 +62,7 @@ def test_train_command_saves_artifacts(tmp_path, mnist):
     result = subprocess.run([sys.executable, "-m", "lenet_helpers", "train", "--epochs", "1", "--subset", "600",
                              "--checkpoint", str(ckpt), "--history", str(hist)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "Epoch: 1\tTrain loss" in result.stdout and "Test accuracy:" in result.stdout
+    assert "Epoch: 1  Train loss" in result.stdout and "Test accuracy:" in result.stdout
     model, meta = lh.load_checkpoint(ckpt)
     assert meta["epochs"] == 1 and meta["subset"] == 600
     assert len(lh.load_history(hist)) == 1

@@ -70,5 +70,89 @@ def test_per_class_errors_start_at_zero_and_label_count_and_rate():
     assert heights[0] == 4 and heights[7] == 1 and sum(heights) == 5
     assert ax.get_ylim()[0] == 0
     labels = [t.get_text() for t in ax.texts]
-    assert labels[0] == "4 (4.00%)" and labels[7] == "1 (2.00%)" and labels[3] == "0"  # no 3s at all
+    assert labels[0] == "4\n(4.00%)" and labels[7] == "1\n(2.00%)" and labels[3] == "0"  # no 3s at all
     assert "5 of 150 images, 3.33%" in ax.get_title()
+
+
+# --- Legibility: every helper's figure, as a notebook composes it, has text >= 10 pt as displayed
+# (font size x min(1, 10 in / drawn width): a notebook column is ~1,000 px at 100 px per inch;
+# see lenet_helpers/plotting.py's module docstring for the rule).
+def _history(epochs=15):
+    e = torch.arange(1, epochs + 1).float()
+    return pd.DataFrame({"epoch": e.int().numpy(), "train_loss": (0.3 / e).numpy(), "valid_loss": (0.2 / e).numpy() + 0.03,
+                         "train_acc": (100 - 3 / e).numpy(), "valid_acc": (99 - 2 / e).numpy(), "seconds": 1.0})
+
+
+def _cm():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 10, (10000,), generator=g)
+    predicted = torch.where(torch.rand(10000, generator=g) < 0.99, labels, torch.randint(0, 10, (10000,), generator=g))
+    return lh.confusion_matrix(labels, predicted)
+
+
+def _digit():
+    img = torch.zeros(28, 28, dtype=torch.uint8)
+    img[4:24, 6:22] = torch.randint(1, 256, (20, 16), generator=torch.Generator().manual_seed(0)).to(torch.uint8)
+    return img.numpy()
+
+
+def _preds(n, wrong_every=3):
+    probs = torch.softmax(4 * torch.randn(n, 10, generator=torch.Generator().manual_seed(1)), 1)
+    predicted = probs.argmax(1)
+    labels = torch.where(torch.arange(n) % wrong_every == 0, (predicted + 1) % 10, predicted)
+    return torch.rand(n, 1, 32, 32), labels, predicted, probs
+
+
+FIGURES = {
+    "digit_pixels": lambda: lh.show_digit_pixels(_digit(), label=5).figure,
+    "sample_grid": lambda: lh.show_images(torch.rand(32, 28, 28), titles=[f"label {k % 10}" for k in range(32)])[0].figure,
+    "class_counts": lambda: lh.plot_class_counts(torch.randint(0, 10, (60000,))).figure,
+    "learning_curves": lambda: lh.plot_learning_curves(_history())[0].figure,
+    "predictions": lambda: lh.plot_predictions(*_preds(32))[0].figure,
+    "mistakes": lambda: lh.plot_predictions(*_preds(24, 1), show_true=True)[0].figure,
+    "confusion_matrix": lambda: lh.plot_confusion_matrix(_cm()).figure,
+    "per_class_errors": lambda: lh.plot_per_class_errors(lh.per_class_accuracy(_cm())).figure,
+    "conv1_maps": lambda: lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6)[0].figure,
+    "conv2_maps": lambda: lh.plot_feature_maps(torch.randn(16, 10, 10), ncols=8)[0].figure,
+    "conv3_maps": lambda: lh.plot_feature_maps(torch.randn(120, 1, 1), ncols=15, panel_titles=False)[0].figure,
+    "conv3_zoom": lambda: lh.plot_vector(torch.randn(120), (10, 12), annotate=True,
+                                         title="conv3: the 120 values as a 10x12 grid").figure,
+    "logits": lambda: lh.plot_vector(torch.randn(10), (1, 10), annotate=True, labels=range(10)).figure,
+    "kernels": lambda: lh.plot_kernels(torch.randn(6, 5, 5))[0].figure,
+    "preprocessing_steps": lambda: lh.plotting.plot_steps(
+        {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),
+         "28x28 centred": torch.rand(28, 28), "model input": torch.rand(1, 32, 32)},
+        names={"20x20 box": "scaled to fit 20x20"})[0].figure,
+}
+
+
+def test_steps_share_one_panel_size_and_title_their_real_size():
+    axes = lh.plotting.plot_steps({"a": torch.rand(20, 13), "b": torch.rand(28, 28)})
+    fig = axes[0].figure
+    fig.canvas.draw()
+    boxes = [ax.get_window_extent() for ax in axes]
+    assert boxes[0].width == pytest.approx(boxes[1].width) and boxes[0].height == pytest.approx(boxes[1].height)
+    assert axes[0].get_title() == "a\n20x13 pixels"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_helper_figures_are_legible_when_displayed(name):
+    fig = FIGURES[name]()
+    assert lh.plotting.small_text(fig) == [], f"{name}: text under 10 pt as displayed"
+
+
+def test_legibility_check_catches_small_and_shrunk_text(artifacts):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.set_title("fine")
+    assert lh.plotting.small_text(fig) == []
+    ax.text(0.5, 0.5, "tiny", fontsize=7)
+    assert lh.plotting.small_text(fig) == [("tiny", 7.0)]
+    wide, ax = plt.subplots(figsize=(20, 3))  # drawn ~16 in wide, shown in a 10 in column
+    ax.set_title("title", fontsize=12)
+    scale = lh.plotting.displayed_scale(wide)
+    assert 0.5 < scale < 0.7
+    assert ("title", pytest.approx(12 * scale, abs=0.1)) in lh.plotting.small_text(wide)
+    with pytest.warns(lh.plotting.LegibilityWarning, match="under 10 pt"):
+        lh.save_figure(wide, "test_wide")
+    with pytest.raises(ValueError, match="dpi >= 150"):
+        lh.save_figure(fig, "test_low_dpi", dpi=100)

@@ -8,8 +8,8 @@ from torch.utils.data import TensorDataset
 import lenet_helpers as lh
 from lenet_helpers.data import MNISTTensors
 
-LOG = re.compile(r"^\d\d:\d\d:\d\d\t---\tEpoch: \d+\tTrain loss: \d+\.\d{4}\tValid loss: \d+\.\d{4}\t"
-                 r"Train accuracy: \d+\.\d\d\tValid accuracy: \d+\.\d\d$")
+LOG = re.compile(r"^\d\d:\d\d:\d\d  Epoch: \d+  Train loss: \d+\.\d{4}  Valid loss: \d+\.\d{4}  "
+                 r"Train acc: \d+\.\d\d%  Valid acc: \d+\.\d\d%$")
 
 
 def synthetic(n=256, seed=0):
@@ -25,8 +25,9 @@ def synthetic(n=256, seed=0):
 
 def test_epoch_line_has_the_seed_format():
     line = lh.epoch_line(0, 0.229, 0.102, 96.84, 96.81, clock="06:20:18")
-    assert line == ("06:20:18\t---\tEpoch: 0\tTrain loss: 0.2290\tValid loss: 0.1020\t"
-                    "Train accuracy: 96.84\tValid accuracy: 96.81")
+    assert line == ("06:20:18  Epoch: 0  Train loss: 0.2290  Valid loss: 0.1020  "
+                    "Train acc: 96.84%  Valid acc: 96.81%")
+    assert len(lh.epoch_line(15, 0.0009, 0.0343, 99.99, 99.12, clock="06:20:18")) <= 100  # one line at 1280 px
 
 
 def test_loss_falls_on_a_synthetic_batch():

@@ -1,0 +1,135 @@
+"""The readings printed after figures: computed from the numbers, so they follow a rerun."""
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import lenet_helpers as lh
+from lenet_helpers import readings
+
+
+def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
+    images = tensors.valid.tensors[0][:600]
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    table = readings.layer_variances(model, images, batch_size=250)  # two batches: sums must combine
+    assert list(table["layer"]) == ["input", "conv1", "tanh1", "pool1", "conv2", "tanh2", "pool2", "conv3",
+                                    "tanh3", "fc1", "tanh4", "fc2"]
+    with torch.no_grad():
+        pre1 = model.conv1(images)
+        after_pool = model.pool1(torch.tanh(pre1))
+    row = table.set_index("layer")
+    assert row.loc["input", "variance"] == pytest.approx(float(images.double().var(unbiased=False)), rel=1e-6)
+    assert row.loc["conv1", "variance"] == pytest.approx(float(pre1.double().var(unbiased=False)), rel=1e-5)
+    assert row.loc["pool1", "variance"] == pytest.approx(float(after_pool.double().var(unbiased=False)), rel=1e-5)
+    assert row.loc["conv2", "fan_in"] == 150 and row.loc["fc1", "fan_in"] == 120
+    pre = readings.preactivation_variances(table)
+    assert list(pre["layer"]) == ["conv1", "conv2", "conv3", "fc1", "fc2"]
+    assert pre["input variance"].iloc[1] == pytest.approx(row.loc["pool1", "variance"])
+    # The fact notebook 03 teaches: at initialisation the variance shrinks through tanh and pooling.
+    assert pre["pre-activation variance"].iloc[-1] < 0.5 * pre["pre-activation variance"].iloc[0]
+    text = " ".join(readings.variance_report(table))
+    assert f"conv2 {pre['pre-activation variance'].iloc[1]:.2f}" in text and "not near 1" in text
+
+
+def test_normalisation_report_explains_the_lower_maximum():
+    raw = torch.zeros(28, 28, dtype=torch.uint8)
+    raw[10, 10:14] = 255
+    resized = torch.full((1, 32, 32), 0.0)
+    resized[0, 11, 11] = 0.9
+    text = " ".join(readings.normalisation_report(raw.numpy(), resized, (resized - 0.1307) / 0.3081, 0.1307, 0.3081))
+    assert "2.821" in text and "4 pixels at 255" in text and "0.900" in text and "2.497" in text
+
+
+def test_mistakes_table_and_report():
+    labels = torch.tensor([0, 1, 2, 3])
+    probs = torch.tensor([[0.9] + [0.1 / 9] * 9,            # right
+                          [0.02, 0.03, 0.95] + [0.0] * 7,    # 1 read as 2 at 95%, true digit third? no: 0.03 > 0.02
+                          [0.0, 0.0, 0.4, 0.0, 0.0, 0.6, 0.0, 0.0, 0.0, 0.0],  # 2 read as 5, true is runner-up
+                          [0.0] * 3 + [1.0] + [0.0] * 6])   # right
+    table = readings.mistakes_table(labels, probs)
+    assert list(table["index"]) == [1, 2]  # most confident first
+    first = table.iloc[0]
+    assert (first["true"], first["predicted"], first["runner-up"], first["true rank"]) == (1, 2, 1, 2)
+    assert first["confidence"] == pytest.approx(95.0) and first["true %"] == pytest.approx(3.0)
+    text = " ".join(readings.mistakes_report(table))
+    assert "1 of the 2 mistakes (50%) are made with more than 90% confidence" in text
+    assert "test digit #1, is a 1 read as 2 with 95.0%" in text
+    assert "In 2 of the 2 mistakes (100%) the true digit is the runner-up" in text
+    assert readings.mistakes_report(readings.mistakes_table(labels[[0, 3]], probs[[0, 3]]))[0].startswith("No mistakes")
+
+
+def test_mixed_sample_has_both_kinds():
+    correct = torch.tensor([True] * 90 + [False] * 10)
+    pick = readings.mixed_sample(correct, 32, seed=0)
+    assert len(pick) == 32 and len(set(pick.tolist())) == 32
+    assert int((~correct[pick]).sum()) == 8
+    assert int((~correct[readings.mixed_sample(correct, 32, n_wrong=20)]).sum()) == 10  # only 10 exist
+
+
+def test_noise_and_confused_pair_reports():
+    cm = lh.confusion_matrix([4] * 100 + [9] * 100 + [1] * 100,
+                             [4] * 80 + [9] * 20 + [9] * 97 + [4] * 3 + [1] * 100)
+    per_class = lh.per_class_accuracy(cm)
+    text = " ".join(readings.per_class_noise_report(per_class))
+    assert "digits, 4 (20 errors) and 1 (0), differ by 20 errors, 4.5 standard deviations of the difference: a real" in text
+    pair = " ".join(readings.confused_pair_report(cm))
+    assert "4 read as 9: 20 of 100 4s (20.00%)" in pair and "9 read as 4, happens 3 times" in pair
+    close = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 95 + [1] * 5 + [1] * 97 + [0] * 3))
+    assert "within noise" in readings.per_class_noise_report(close)[1]
+    border = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 92 + [1] * 8 + [1] * 99 + [0]))
+    assert "borderline" in readings.per_class_noise_report(border)[1]  # 8 vs 1: 2.3 sd
+
+
+def test_background_values_follow_the_kernels():
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    bg = -0.1307 / 0.3081
+    table = readings.background_values(model, bg)
+    with torch.no_grad():
+        blank = torch.full((1, 1, 32, 32), bg)
+        maps = torch.tanh(model.conv1(blank))[0]
+    assert torch.allclose(torch.tensor(table["background value"].to_numpy(), dtype=torch.float32),
+                          maps[:, 14, 14], atol=1e-5)
+    maps = {"conv1": maps, "conv3": torch.tensor([1.0, -0.99, 0.2]).reshape(3, 1, 1)}
+    text = " ".join(readings.feature_map_report(maps, table))
+    assert "conv3's code for this digit: 1 units at about +1, 1 at about -1, 1 in between: 67% of the 3 values" in text
+
+
+def test_code_similarity_separates_classes():
+    codes = torch.cat([torch.tensor([[1.0, 0.0]]).repeat(5, 1), torch.tensor([[0.0, 1.0]]).repeat(5, 1)])
+    codes = torch.cat([codes, torch.zeros(10, 0)], 1)
+    labels = torch.tensor([0] * 5 + [1] * 5)
+    sim = readings.code_similarity(codes, labels)
+    assert sim.loc[0, 0] == pytest.approx(1.0) and sim.loc[0, 1] == pytest.approx(0.0)
+    assert pd.isna(sim.loc[2, 2])
+
+
+def test_layer_codes_capture_conv3_for_many_images(tensors):
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    images = tensors.test.tensors[0][:7]
+    codes = readings.layer_codes(model, images, batch_size=3)
+    assert codes.shape == (7, 120)
+    assert torch.allclose(codes[0], lh.feature_maps(model, images[0])["conv3"].flatten(), atol=1e-6)
+
+
+def test_naive_input_report():
+    naive = torch.full((3, 1, 32, 32), 2.5)
+    prepared = torch.full((3, 1, 32, 32), -0.42)
+    text = " ".join(readings.naive_input_report(naive, prepared, torch.tensor([8, 8, 2]), torch.tensor([0, 1, 2])))
+    assert "+2.50" in text and "-0.42" in text and "1 of 3 naive inputs are right, and 2 of 3 are read as the same digit, 8" in text
+
+
+def test_first_epoch_reading_explains_valid_above_train():
+    h = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.3, 0.05], "valid_loss": [0.1, 0.06],
+                      "train_acc": [91.0, 98.5], "valid_acc": [97.0, 98.4]})
+    text = " ".join(lh.learning_curve_report(h))
+    assert "In epoch 1 valid accuracy (97.00%) beat train accuracy (91.00%)" in text
+
+
+def test_show_wraps_bullets_at_word_boundaries(capsys):
+    readings.show(["word " * 40, "short"], width=50)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("* word") and all(len(l) <= 50 for l in out)
+    assert out[1].startswith("  word") and out[-1] == "* short"

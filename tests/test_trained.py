@@ -1,0 +1,99 @@
+"""The shipped reference model and load_trained_model (yours, else the reference one)."""
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pandas as pd
+import pytest
+import torch
+
+import lenet_helpers as lh
+from lenet_helpers import trained
+from lenet_helpers.cli import main
+
+
+def test_shipped_reference_model_scores_its_metadata_figure(tensors):
+    path = lh.reference_checkpoint()
+    meta = lh.reference_metadata()
+    data = path.read_bytes()
+    assert len(data) == meta["file_size_bytes"] and hashlib.sha256(data).hexdigest() == meta["sha256"]
+    payload = torch.load(path, map_location="cpu", weights_only=True)  # plain tensors and Python values only
+    assert payload["metadata"]["test_acc"] == pytest.approx(meta["test_acc"], abs=1e-4)
+    assert (meta["epochs"], meta["seed"], meta["augment"], meta["device"]) == (15, 0, False, "cpu")
+    assert meta["architecture"] == payload["metadata"]["architecture"] == "lenet5"
+    model, _ = lh.load_checkpoint(path)
+    _, acc = lh.evaluate(model, tensors.test)
+    assert len(tensors.test) == meta["test_digits"] == 10_000
+    assert acc == pytest.approx(meta["test_acc"], abs=0.005)  # the same count of right answers
+    history = pd.read_csv(trained.REFERENCE_DIR / trained.REFERENCE_HISTORY)
+    assert len(history) == meta["epochs"] and history["valid_acc"].iloc[-1] == pytest.approx(meta["valid_acc"], abs=1e-3)
+
+
+def test_make_reference_code_reproduces_the_recorded_quick_run(mnist):
+    """The code `make reference` runs, on the quick setting, against the figure it recorded:
+    fails when training, its defaults or the data pipeline change and the shipped model was not rebuilt."""
+    quick = lh.reference_metadata()["quick_check"]
+    assert (quick["epochs"], quick["subset"]) == (trained.QUICK_EPOCHS, trained.QUICK_SUBSET)
+    assert trained.quick_check_accuracy() == pytest.approx(quick["test_acc"], abs=0.1)
+
+
+def small_checkpoint(path, test_acc=12.5):
+    history = pd.DataFrame({"epoch": [1], "train_loss": [2.0], "valid_loss": [2.1], "train_acc": [11.0],
+                            "valid_acc": [10.5], "seconds": [1.0]})
+    return lh.save_checkpoint(path, lh.LeNet5(), history, test_acc=test_acc)
+
+
+def test_load_trained_model_uses_yours_else_the_reference_one(artifacts):
+    lines = []
+    model, history, meta = lh.load_trained_model(device="cpu", echo=lines.append)
+    assert meta["source"] == "reference" and len(lines) == 1
+    assert "using the reference model shipped with lenet_helpers" in lines[0]
+    assert f"test accuracy {lh.reference_metadata()['test_acc']:.2f}%" in lines[0]
+    assert len(history) == meta["epochs"] and not model.training
+    assert not (artifacts / "lenet5_mnist.pt").exists()  # nothing trained, nothing written
+
+    small_checkpoint(lh.checkpoint_path())
+    lines.clear()
+    _, history, meta = lh.load_trained_model(device="cpu", echo=lines.append)
+    assert meta["source"] == "yours" and lines == [
+        "Using your model " + str(lh.checkpoint_path()) + ": 1 epochs, valid accuracy 10.50%, test accuracy 12.50%"]
+    assert list(history["valid_acc"]) == [10.5]
+
+
+def test_a_broken_checkpoint_of_yours_is_reported_not_replaced(artifacts):
+    lh.checkpoint_path().write_bytes(b"not a checkpoint")
+    with pytest.raises(lh.CheckpointError, match="delete it and train again"):
+        lh.load_trained_model(device="cpu", echo=lambda line: None)
+
+
+def test_cli_predict_without_checkpoint_uses_the_reference_model(artifacts, tmp_path, capsys):
+    digit = lh.draw_digit(7)
+    digit.save(tmp_path / "seven.png")
+    assert main(["predict", str(tmp_path / "seven.png")]) == 0
+    captured = capsys.readouterr()
+    assert "using the reference model" in captured.err
+    assert captured.out.startswith(f"{tmp_path / 'seven.png'}: ")
+
+
+def test_package_data_is_in_the_wheel(tmp_path):
+    """pyproject's package-data ships the reference model and the site template."""
+    src = tmp_path / "src"
+    shutil.copytree(lh.settings.REPO_ROOT / "lenet_helpers", src / "lenet_helpers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(lh.settings.REPO_ROOT / name, src / name)
+    # Offline with the venv's setuptools when it has one (Python < 3.12 venvs do); else pip's isolated build.
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w",
+                    str(tmp_path / "dist"), str(src)], check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("lenet5_mnist.pt", "training_history.csv", "metadata.json"):
+        assert f"lenet_helpers/reference/{name}" in names
+    assert {"lenet_helpers/site_template/index.html.j2", "lenet_helpers/site_template/conf.json"} <= names
+    packages = {p.parent.relative_to(lh.settings.REPO_ROOT).as_posix() + "/__init__.py"
+                for p in (lh.settings.REPO_ROOT / "lenet_helpers").rglob("__init__.py")}
+    assert packages <= names, "a subpackage is missing from pyproject's packages"
