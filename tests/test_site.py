@@ -45,6 +45,7 @@ def tiny_series(tmp_path, monkeypatch):
     """Three executed notebooks (01, 02, 03) in artifacts/notebooks, a solution for 02, paths of this machine in outputs."""
     art = tmp_path / "artifacts"
     monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(art))
+    monkeypatch.setattr(lsite, "SOURCE_NOTEBOOKS", tmp_path / "stored")  # not the repository's stored solutions
     nbdir = art / "notebooks"
     (nbdir / "solutions").mkdir(parents=True)
     ckpt_line = f"Saved {art / 'lenet5_mnist.pt'} and {lsite.REPO_ROOT / 'README.md'} from {tmp_path / 'x'}\n"
