@@ -11,7 +11,9 @@ Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpe
 :mod:`~lenet_helpers.attribution` (occlusion, saliency), :mod:`~lenet_helpers.neighbours`
 (fc1 features, nearest neighbours, 2-D maps), :mod:`~lenet_helpers.robustness` (the invariance
 lab), :mod:`~lenet_helpers.strokes` (stroke width), :mod:`~lenet_helpers.plotting_explain`;
-:mod:`~lenet_helpers.trained` (your model or the shipped reference one), :mod:`~lenet_helpers.site` (the static web site).
+:mod:`~lenet_helpers.trained` (your model or the shipped reference one), :mod:`~lenet_helpers.site` (the static web site);
+:mod:`~lenet_helpers.saving` (saving a run without losing a good model) and
+:mod:`~lenet_helpers.photos` (synthetic photos of digits: shadows, pencil, specks, frames).
 """
 from .attribution import occlusion, saliency
 from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
@@ -22,15 +24,17 @@ from .data import (MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBa
 from .evaluation import (classification_report, confusion_matrix, format_confidence, learning_curve_report,
                          most_confused, per_class_accuracy, predict)
 from .features import conv1_kernels, feature_maps, feature_shapes
-from .images import ImageError, draw_digit, load_image, predict_image, preprocess_steps
+from .images import DigitReading, ImageError, draw_digit, load_image, predict_image, preprocess_steps, read_digit
 from .io import atomic_write
 from .models import (MLP, DropoutCNN, LeNet5, LeNet5_1998, LeNet5Modern, LeNetGAP, MediumCNN, MNISTNet, SmallCNN,
                      available_models, build_model, count_parameters, layer_table, model_class, model_source,
                      model_summary, models_table, multiply_adds, nearest_class_mean, register_model)
-from .pipeline import load_or_train, train_and_save, train_or_load
+from .pipeline import TrainingInterrupted, load_or_train, train_and_save, train_or_load
+from .photos import photo_set, synthetic_photo
 from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, input_transform, lenet_transform,
                             prepare_images)
 from .neighbours import embedding_2d, extract_features, nearest_neighbours, neighbour_agreement
+from .saving import SaveError, check_destination, save_training_run
 from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
                        plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
                        plot_vector, save_figure, show_digit_pixels, show_images)
@@ -47,6 +51,15 @@ from .trained import load_trained_model, reference_checkpoint, reference_metadat
 __version__ = "0.1.0"
 
 __all__ = [
+    # issue 14 (robust): errors, reading photos, saving safely
+    "check_destination",
+    "DigitReading",
+    "photo_set",
+    "read_digit",
+    "save_training_run",
+    "SaveError",
+    "synthetic_photo",
+    "TrainingInterrupted",
     # sketchpad (issue 11)
     "EXAMPLE_STROKES",
     "NoInk",

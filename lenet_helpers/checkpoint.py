@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def load_history(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: pd.DataFrame | None = None,
-                    **metadata: Any) -> Path:
+                    *, partial: bool = False, **metadata: Any) -> Path:
     """Save ``model``'s weights with its history and metadata, atomically.
 
     The file holds the state dict (moved to the CPU, so it loads anywhere) and a metadata
@@ -78,12 +79,23 @@ def save_checkpoint(path: str | os.PathLike | None, model: nn.Module, history: p
     example ``test_acc=99.1``, ``seed=0``). Values must be plain Python (numbers, strings, lists,
     dicts) so that ``weights_only=True`` loading accepts them.
 
+    A ``history`` that :func:`~lenet_helpers.train` marked as interrupted (Ctrl-C) is refused
+    unless ``partial=True``, so a stopped run never silently replaces a good model; with it,
+    ``interrupted: True`` is recorded.
+
     Returns:
         The path written (default ``artifacts/lenet5_mnist.pt``).
 
     Raises:
+        CheckpointError: an interrupted run's history without ``partial=True``.
         ValueError: ``model`` is not a registered architecture (see :func:`lenet_helpers.build_model`).
     """
+    if history is not None and history.attrs.get("interrupted"):
+        if not partial:
+            raise CheckpointError(
+                f"training was interrupted after {len(history)} completed epoch(s): not saving over "
+                f"{path or checkpoint_path()} (pass partial=True to save the completed epochs)")
+        metadata = {"interrupted": True, **metadata}
     meta: dict[str, Any] = {
         "architecture": _registered_name(model),
         "model_kwargs": dict(getattr(model, "config", {})),
@@ -121,32 +133,90 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
     Raises:
         FileNotFoundError: no file at ``path``; says to run notebook 04 or the ``train`` command.
         CheckpointError: the file is truncated or not a PyTorch file, was not written by
-            :func:`save_checkpoint`, names an architecture this package does not know, or holds
-            weights that do not fit it; says to delete it and train again.
+            :func:`save_checkpoint`, names an architecture this package does not know, holds
+            weights that do not fit it or that are NaN or infinite; says to delete it and train
+            again. A folder, a pipe, or a file this user may not read (it may be fine: the
+            message says to ask for access, not to delete it) is also a CheckpointError.
     """
     path = Path(path or checkpoint_path())
-    if not path.is_file():
+    fix = "delete it and train again (notebook 04 or `python -m lenet_helpers train`)"
+    payload = _read_payload(path, fix)
+    meta = payload["metadata"]
+    name = meta.get("architecture")
+    name = _LEGACY_NAMES.get(name, name) if isinstance(name, str) else name
+    if not isinstance(name, str) or name not in available_models():
+        raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, which this version of lenet_helpers "
+                              f"does not know (known: {', '.join(available_models())}); {fix}")
+    kwargs = meta.get("model_kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise CheckpointError(f"{path} has model_kwargs of type {type(kwargs).__name__}, not a dict; {fix}")
+    try:
+        model = build_model(name, **kwargs)
+        model.load_state_dict(payload["state_dict"])
+    except Exception as exc:  # RuntimeError (shapes, keys), TypeError/ValueError (bad model_kwargs), ...
+        raise CheckpointError(f"{path} holds weights that do not fit {name} ({str(exc).splitlines()[0]}); {fix}") from None
+    _check_finite(model, path)
+    model.to(device or "cpu").eval()
+    return model, meta
+
+
+def _read_payload(path: Path, fix: str) -> dict:
+    """The checkpoint file's dict, after checking what can be wrong with the file before and after reading.
+
+    A file that exists but cannot be read (another user's, saved 0600) is not called damaged:
+    the message says to ask for read access, not to delete a good file.
+    """
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         raise FileNotFoundError(
             f"{path} does not exist: run notebook 04_training.ipynb or `python -m lenet_helpers train` first"
-        )
-    fix = "delete it and train again (notebook 04 or `python -m lenet_helpers train`)"
+        ) from None
+    except OSError as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror or exc}): check the path "
+                              f"(and LENET_ARTIFACTS_DIR, if set)") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CheckpointError(f"{path} is a folder, not a checkpoint: give the .pt file inside it "
+                              f"(e.g. {path / 'lenet5_mnist.pt'})")
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(f"{path} is not a regular file (a pipe or device): give the checkpoint's .pt file")
+    if not os.access(path, os.R_OK):
+        raise CheckpointError(f"{path} cannot be read (permission denied): it may be fine; ask its owner to "
+                              f"share it (chmod a+r) or copy it to a folder of yours")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
+        with warnings.catch_warnings():  # a damaged file's odd pickle protocol: the error below says it once
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise CheckpointError(f"{path} cannot be read (permission denied): it may be fine; ask its owner to "
+                              f"share it (chmod a+r) or copy it to a folder of yours") from None
+    except MemoryError:
+        raise CheckpointError(f"{path} is too large to load: it is not a LeNet checkpoint; {fix}") from None
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ValueError, ... on damage
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
-    meta = payload.get("metadata", {})
-    name = _LEGACY_NAMES.get(meta.get("architecture"), meta.get("architecture"))
-    if name not in available_models():
-        raise CheckpointError(f"{path} holds a {meta.get('architecture')!r} model, which this version of lenet_helpers "
-                              f"does not know (known: {', '.join(available_models())}); {fix}")
-    kwargs = meta.get("model_kwargs") or {}
-    try:
-        model = build_model(name, **kwargs)
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path} holds weights that do not fit {name} ({str(exc).splitlines()[0]}); {fix}") from None
-    model.to(device or "cpu").eval()
-    return model, meta
+    meta, state = payload.get("metadata"), payload.get("state_dict")
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path} has metadata of type {type(meta).__name__}, not a dict: it is damaged "
+                              f"or hand-made; {fix}")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise CheckpointError(f"{path} has a state_dict that is not a dict of named tensors: it is damaged "
+                              f"or hand-made; {fix}")
+    return payload
+
+
+def _check_finite(model: nn.Module, path: Path) -> None:
+    """Refuse NaN or infinite weights: such a model answers every input with the same digit."""
+    import numpy as np  # one NumPy pass per tensor: torch's isfinite on many small tensors is slow on busy CPUs
+
+    bad = [name for name, t in model.state_dict().items()
+           if t.is_floating_point() and not np.isfinite(t.detach().cpu().numpy()).all()]
+    if bad:
+        raise CheckpointError(f"{path} holds NaN or infinite weights ({', '.join(bad[:3])}"
+                              f"{', ...' if len(bad) > 3 else ''}): training diverged or the file is damaged; "
+                              f"train again (lower the learning rate if the loss became nan)")

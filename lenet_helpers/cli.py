@@ -14,14 +14,30 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .evaluation import format_confidence
 from .settings import checkpoint_path
 
 
+#: Exit codes, as the README's "When things go wrong" lists them.
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+
 def _error(where, message) -> None:
-    print(f"{where}: error: {message}", file=sys.stderr)
+    print(f"{where}: error: {message}", file=sys.stderr, flush=True)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (``--subset -5`` is refused, not read as "all but 5")."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _load_model(args):
@@ -42,7 +58,7 @@ def _load_model(args):
 
 
 def cmd_predict(args) -> int:
-    from .images import predict_image
+    from .images import read_digit
 
     model = _load_model(args)
     if model is None:
@@ -50,23 +66,41 @@ def cmd_predict(args) -> int:
     status = 0
     for image in args.images:
         try:
-            digit, probabilities = predict_image(model, image)
+            reading = read_digit(model, image)
         except (OSError, ValueError) as exc:  # FileNotFoundError, ImageError
             _error(image, exc)
             status = 1
             continue
-        print(f"{image}: {digit} ({format_confidence(probabilities[digit])})", flush=True)
+        line = f"{image}: {reading.digit} ({format_confidence(reading.probability)})"
+        if reading.uncertain:
+            line += f", uncertain: {'; '.join(reading.warnings)}"
+        elif reading.notes:
+            line += f" ({'; '.join(reading.notes)})"
+        print(line, flush=True)
     return status
 
 
 def cmd_train(args) -> int:
     from .pipeline import train_and_save
 
-    train_and_save(model=args.model, epochs=args.epochs, seed=args.seed, augment=args.augment, subset=args.subset,
-                   checkpoint=args.checkpoint, history_csv=args.history, lr=args.lr, batch_size=args.batch_size,
-                   optimizer=args.optimizer, weight_decay=args.weight_decay, lr_schedule=args.lr_schedule,
-                   momentum=args.momentum)
-    return 0
+    from .pipeline import TrainingInterrupted
+    from .saving import SaveError
+
+    try:
+        train_and_save(model=args.model, epochs=args.epochs, seed=args.seed, augment=args.augment,
+                       subset=args.subset, checkpoint=args.checkpoint, history_csv=args.history, lr=args.lr,
+                       batch_size=args.batch_size, optimizer=args.optimizer, weight_decay=args.weight_decay,
+                       lr_schedule=args.lr_schedule, momentum=args.momentum, save_partial=args.save_partial)
+    except SaveError as exc:
+        _error("train", exc)
+        return EXIT_ERROR
+    except TrainingInterrupted as exc:
+        _error("train", f"interrupted (Ctrl-C): {exc}")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _error("train", "interrupted (Ctrl-C) before training began: nothing saved, the old files are unchanged")
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def cmd_models(args) -> int:
@@ -96,7 +130,15 @@ def cmd_run(args) -> int:
     from .notebooks import NotebookError, notebook_paths, run_notebooks, summary
 
     paths = notebook_paths()
-    if args.only:
+    if args.only is not None:
+        known = ", ".join(p.name[:2] for p in paths)
+        if not args.only:
+            _error("run", f"--only needs notebook numbers, e.g. --only 01 04 (known: {known})")
+            return EXIT_USAGE
+        unknown = [o for o in args.only if not any(p.name.startswith(o) for p in paths)]
+        if unknown:
+            _error("run", f"no notebook starts with {', '.join(unknown)}: use the numbers {known}")
+            return EXIT_USAGE
         paths = [p for p in paths if any(p.name.startswith(o) for o in args.only)]
     try:
         results = run_notebooks(paths)
@@ -152,9 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a network (LeNet-5 by default, as notebook 04 does); save checkpoint and history")
     p.add_argument("--model", default="lenet5", choices=available_models(), metavar="NAME",
                    help=f"architecture (default lenet5): {', '.join(available_models())}")
-    p.add_argument("--epochs", type=int, default=EPOCHS)
+    p.add_argument("--epochs", type=positive_int, default=EPOCHS)
     p.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})")
-    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=f"images per batch (default {BATCH_SIZE})")
+    p.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help=f"images per batch (default {BATCH_SIZE})")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="adam (default) or sgd")
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9; 0 for plain SGD)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default 0)")
@@ -162,9 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cosine decay to 0 (default) or constant")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
-    p.add_argument("--subset", type=int, default=None, help="use only the first N digits of each split")
+    p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.add_argument("--history", default=None, help="history CSV (default artifacts/training_history.csv)")
+    p.add_argument("--save-partial", action="store_true",
+                   help="on Ctrl-C, save the completed epochs (default: keep the old checkpoint untouched)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("models", help="list the registered networks: parameters, multiply-adds, input, source")
@@ -194,14 +238,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run one command; returns the exit code (0 done, 1 an error explained in one line on stderr,
+    2 bad arguments, 130 interrupted with Ctrl-C, 141 the output's reader went away, as in ``| head``).
+
+    Every error the package expects ends as one line ``what: error: what to do``; an unexpected
+    one too, with ``LENET_DEBUG=1`` to see the traceback.
+    """
     from .data import MNISTCorruptError, MNISTNotFoundError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (MNISTNotFoundError, MNISTCorruptError, ValueError) as exc:
+    except (MNISTNotFoundError, MNISTCorruptError, ValueError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _broken_pipe()
         _error(args.command, exc)
-        return 1
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        _error(args.command, "interrupted")
-        return 130
+        _error(args.command, "interrupted (Ctrl-C)")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("LENET_DEBUG"):
+            raise
+        _error(args.command, f"unexpected {type(exc).__name__}: {exc} (set LENET_DEBUG=1 to see where)")
+        return EXIT_ERROR
+
+
+def _broken_pipe() -> int:
+    """The reader of stdout went away (``predict *.png | head -1``): stop quietly.
+
+    Python's own advice (docs, "Note on SIGPIPE"): point stdout at devnull so the flush at
+    exit does not raise again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE

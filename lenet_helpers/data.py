@@ -82,6 +82,31 @@ def check_raw_files(root: str | os.PathLike | None = None) -> bool:
     return True
 
 
+def _check_archives(folder: Path) -> None:
+    """Raise MNISTCorruptError naming a ``.gz`` in ``folder`` that torchvision would fail to unpack.
+
+    A damaged archive otherwise surfaces as "could not be downloaded" (torchvision re-downloads
+    when the checksum fails, which is impossible offline) without naming the file.
+    """
+    import gzip
+
+    for name, (size, magic) in RAW_FILES.items():
+        gz = folder / f"{name}.gz"
+        if (folder / name).is_file() or not gz.is_file():
+            continue
+        try:
+            with gzip.open(gz, "rb") as f:
+                head = f.read(4)
+                length = 4 + sum(len(chunk) for chunk in iter(lambda: f.read(1 << 20), b""))
+            problem = None if (int.from_bytes(head, "big") == magic and length == size) else \
+                f"unpacks to {length:,} bytes, expected {size:,}"
+        except (OSError, EOFError) as exc:
+            problem = str(exc) or type(exc).__name__
+        if problem:
+            raise MNISTCorruptError(f"{gz} is damaged ({problem}): delete it and run again to download it anew, "
+                                    f"or copy a good file there")
+
+
 def _missing_message(folder: Path, reason: str) -> str:
     names = "\n".join(f"  {folder / n}" for n in RAW_FILES)
     return (
@@ -111,6 +136,7 @@ def mnist_datasets(root: str | os.PathLike | None = None, download: bool = True,
     """
     root = Path(root if root is not None else data_dir())
     if not check_raw_files(root):
+        _check_archives(raw_dir(root))
         if not download:
             raise MNISTNotFoundError(_missing_message(raw_dir(root), "download=False"))
         old = datasets.MNIST.mirrors
@@ -203,6 +229,8 @@ def resized_mnist(root=None, download: bool = True, cache: bool = True) -> dict[
     ``test_images`` (10000, 32, 32), ``test_labels`` (10000,). The pixels are exactly those
     :func:`lenet_transform` gives before ``ToTensor`` (a test checks it). The cache file
     ``lenet32_v1.pt`` (70 MB) holds a SHA-1 of the raw digits and is rebuilt when they change.
+    The cache is optional: when it cannot be written (a read-only shared dataset folder, a
+    full disk) one line says so and the digits are used from memory.
     """
     train, test = mnist_datasets(root, download)
     fp = _fingerprint(train.data, train.targets, test.data, test.targets)
@@ -221,7 +249,11 @@ def resized_mnist(root=None, download: bool = True, cache: bool = True) -> dict[
         "test_labels": test.targets.clone(),
     }
     if cache:
-        atomic_torch_save({**out, "fingerprint": fp}, cache_file)
+        try:
+            atomic_torch_save({**out, "fingerprint": fp}, cache_file)
+        except (OSError, RuntimeError) as exc:  # read-only or full disk (torch.save raises RuntimeError)
+            reason = (getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0]) if str(exc) else type(exc).__name__
+            print(f"Not caching the resized digits in {cache_file} ({reason}): using them from memory.")
     return out
 
 

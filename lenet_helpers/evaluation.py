@@ -29,12 +29,12 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
         each row of probabilities sums to 1.
 
     Raises:
-        ValueError: images of another shape (the message gives the expected one).
+        ValueError: not a float tensor (a NumPy array, a list, uint8 pixels, float64), or
+            images of another shape; the message gives the expected shape and the fix.
     """
     if isinstance(images, TensorDataset):
         images = images.tensors[0]
-    if images.dim() == 3:
-        images = images.unsqueeze(0)
+    images = _check_images(images, tuple(getattr(model, "input_shape", (1, 32, 32))))
     model.eval()
     device = torch.device(device) if device is not None else next(model.parameters()).device
     probs = []
@@ -44,6 +44,33 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
         probs.append((outputs if getattr(model, "returns_probabilities", False) else torch.softmax(outputs, dim=1)).cpu())
     probabilities = torch.cat(probs) if probs else torch.empty(0, 10)
     return probabilities.argmax(1), probabilities
+
+
+def _check_images(images, shape: tuple) -> torch.Tensor:
+    """``images`` as a float32 batch ``(N, *shape)``, or a ValueError that says how to get one."""
+    expected = f"(N, {', '.join(map(str, shape))})"
+    if not isinstance(images, torch.Tensor):
+        got = f"a {type(images).__module__.split('.')[0]}.{type(images).__name__}" if hasattr(images, "shape") \
+            else f"a {type(images).__name__}"
+        shape_note = f" of shape {tuple(images.shape)}" if hasattr(images, "shape") else ""
+        raise ValueError(f"images must be a torch tensor {expected} of normalised pixels, got {got}{shape_note}: "
+                         f"use lh.load_image for image files, or torch.as_tensor(...).float() then normalise")
+    if images.dtype == torch.uint8:
+        raise ValueError(f"images are uint8 pixel values 0-255: normalise them first "
+                         f"(lh.load_image, or lh.lenet_transform for 28x28 PIL digits)")
+    if images.dtype != torch.float32:
+        if not images.is_floating_point():
+            raise ValueError(f"images must be float32, got {images.dtype}: normalised pixels, as lh.load_image gives")
+        raise ValueError(f"images must be float32, got {images.dtype}: convert with images.float()")
+    given = tuple(images.shape)
+    if images.dim() == len(shape):  # one image
+        images = images.unsqueeze(0)
+    if tuple(images.shape[1:]) != shape:
+        hint = ""
+        if len(given) == len(shape) and given[1:] == shape[1:]:  # (N, 32, 32): no channel axis
+            hint = "; add the channel axis with images.unsqueeze(1)"
+        raise ValueError(f"images must have shape {expected} or {shape}, got {given}{hint}")
+    return images
 
 
 def format_confidence(probability: float) -> str:

@@ -6,11 +6,16 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
+from .checkpoint import CheckpointError, load_checkpoint, load_history
 from .data import mnist_tensors
 from .models import build_model
+from .saving import reconcile_history
 from .settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
 from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, evaluate, train
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train_and_save`; the message says what was kept on disk."""
 
 
 def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, augment: bool = False,
@@ -18,12 +23,19 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
                    history_csv: str | os.PathLike | None = None, device=None, data=None, progress: bool = True,
                    model_kwargs: dict | None = None, lr: float = LEARNING_RATE, batch_size: int = BATCH_SIZE,
                    optimizer: str = "adam", weight_decay: float = 0.0, lr_schedule: str = "cosine",
-                   momentum: float = 0.9, verbose: bool = True):
+                   momentum: float = 0.9, verbose: bool = True, save_partial: bool = False):
     """Seed, build the registered ``model``, :func:`train`, score the test set once, save both artifacts.
 
-    Prints the per-epoch log, then ``Test accuracy: 99.05%`` on the 10,000 test digits (or the
-    ``subset``), then where the checkpoint and history were written. The data are prepared in
+    Before loading data or training, both destinations are checked
+    (:func:`~lenet_helpers.saving.check_destination`): a folder, a read-only place or a full
+    disk fails in seconds. Prints the per-epoch log, then ``Test accuracy: 99.05%`` on the
+    10,000 test digits (or the ``subset``), then where the checkpoint and history were written
+    (as one unit: :func:`~lenet_helpers.saving.save_training_run`). The data are prepared in
     the preprocessing the model declares.
+
+    Ctrl-C keeps the files that were there (a good model is never replaced by a stopped run)
+    unless ``save_partial=True``: then the last completed epoch's weights are saved with that
+    epoch's metadata (``interrupted: True`` in the checkpoint).
 
     Args:
         model: a name of :func:`lenet_helpers.available_models` (default ``"lenet5"``).
@@ -31,14 +43,21 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
         lr, batch_size, optimizer, weight_decay, lr_schedule, momentum: as :func:`lenet_helpers.train`.
         checkpoint, history_csv: where to save (default ``artifacts/lenet5_mnist.pt`` and
             ``artifacts/training_history.csv``).
+        save_partial: on Ctrl-C, save the completed epochs instead of keeping the old files.
 
     Returns:
         ``(model, history, test_acc)``; ``test_acc`` in %.
 
     Raises:
         ValueError: an unknown model name or a bad training setting.
-        RuntimeError: training stopped before the first epoch ended (nothing to save).
+        SaveError: a destination that cannot be written (before training), or a save that failed
+            (the old files are unchanged).
+        TrainingInterrupted: Ctrl-C; its message says what was kept.
     """
+    from .saving import check_destination, save_training_run
+
+    ckpt = check_destination(checkpoint or checkpoint_path(), what="checkpoint")
+    csv = check_destination(history_csv or history_path(), what="history")
     device = torch.device(device) if device is not None else pick_device()
     set_seed(seed)
     net = build_model(model, **(model_kwargs or {}))
@@ -46,16 +65,23 @@ def train_and_save(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, a
     history = train(net, data, epochs=epochs, seed=seed, augment=augment, device=device, progress=progress,
                     lr=lr, batch_size=batch_size, optimizer=optimizer, weight_decay=weight_decay,
                     lr_schedule=lr_schedule, momentum=momentum, verbose=verbose)
-    if history.empty:
-        raise RuntimeError("training stopped before the first epoch ended: nothing to save")
-    _, test_acc = evaluate(net, data.test)
-    if verbose:
-        print(f"Test accuracy: {test_acc:.2f}%")
+    interrupted = history.attrs.get("interrupted", False)
+    if interrupted and not (save_partial and len(history)):
+        raise TrainingInterrupted(_kept(ckpt, history))
     settings = dict(seed=seed, augment=augment, subset=subset, lr=lr, batch_size=batch_size, optimizer=optimizer,
                     weight_decay=weight_decay, lr_schedule=lr_schedule, momentum=momentum)
-    ckpt = save_checkpoint(checkpoint or checkpoint_path(), net, history, test_acc=test_acc, device=str(device),
-                           settings=settings, **{k: settings[k] for k in ("seed", "augment", "subset")})
-    csv = save_history(history, history_csv or history_path())
+    try:
+        _, test_acc = evaluate(net, data.test)
+        if verbose:
+            print(f"Test accuracy: {test_acc:.2f}%")
+        ckpt, csv = save_training_run(net, history, ckpt, csv, partial=save_partial, test_acc=test_acc,
+                                      device=str(device), settings=settings, epochs_planned=epochs,
+                                      **{k: settings[k] for k in ("seed", "augment", "subset")})
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(f"interrupted while testing or saving: {_old_files(ckpt)} unchanged") from None
+    if interrupted:
+        print(f"Saved the {len(history)} completed epoch(s) of {epochs} (--save-partial): {ckpt} and {csv}")
+        raise TrainingInterrupted(f"saved the {len(history)} completed epoch(s) of {epochs} to {ckpt}")
     if verbose:
         print(f"Saved {display_path(ckpt)} and {display_path(csv)}")
     return net, history, test_acc
@@ -107,6 +133,24 @@ def train_or_load(model: str = "lenet5", epochs: int = EPOCHS, seed: int = 0, su
     return net.eval(), history, meta, True
 
 
+def _old_files(ckpt: Path) -> str:
+    """What the checkpoint path holds now, for the interrupted message."""
+    try:
+        _, meta = load_checkpoint(ckpt)
+        return f"{ckpt} (trained {meta.get('epochs')} epochs, saved {meta.get('saved_at')}) is"
+    except (FileNotFoundError, RuntimeError):
+        return f"nothing at {ckpt} was" if not ckpt.exists() else f"{ckpt} is"
+
+
+def _kept(ckpt: Path, history) -> str:
+    done = len(history)
+    kept = _old_files(ckpt)
+    if done == 0:
+        return f"stopped before the first epoch ended; nothing saved, {kept} unchanged"
+    return (f"stopped after {done} completed epoch(s); nothing saved, {kept} unchanged "
+            f"(use --save-partial, or save_partial=True, to keep the completed epochs)")
+
+
 def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
     """The checkpoint and history notebook 04 saved, or a fresh training run if either is missing.
 
@@ -126,6 +170,7 @@ def load_or_train(epochs: int = EPOCHS, subset: int | None = None, device=None):
               f"package defaults first ({epochs} epochs), as notebook 04 does.")
         train_and_save(epochs=epochs, subset=subset, device=device)
     model, metadata = load_checkpoint(ckpt, device=device)
+    reconcile_history(ckpt, csv, metadata)
     history = load_history(csv)
     print(f"Loaded {display_path(ckpt)}: trained {metadata.get('epochs')} epochs, valid accuracy {metadata.get('valid_acc', float('nan')):.2f}%, "
           f"test accuracy {metadata.get('test_acc', float('nan')):.2f}%")

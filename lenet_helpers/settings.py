@@ -36,19 +36,17 @@ def artifacts_dir() -> Path:
     """Folder for checkpoints, histories, figures and executed notebooks.
 
     ``$LENET_ARTIFACTS_DIR`` if set (the tests use a temporary folder), else the
-    repository's ``artifacts/``. The folder is created if missing.
+    repository's ``artifacts/``. Only the path: nothing is created here (so a
+    ``$LENET_ARTIFACTS_DIR`` that is a file or read-only cannot break ``--help`` or reading);
+    the folder is made when something is written into it (:func:`lenet_helpers.checkpoint.atomic_write`).
     """
     env = os.environ.get("LENET_ARTIFACTS_DIR")
-    path = Path(env).expanduser().resolve() if env else REPO_ROOT / "artifacts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / "artifacts"
 
 
 def figures_dir() -> Path:
-    """``artifacts_dir()/figures``, created if missing; figures are saved there as PNG."""
-    path = artifacts_dir() / "figures"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """``artifacts_dir()/figures``: figures are saved there as PNG (the folder is made on the first save)."""
+    return artifacts_dir() / "figures"
 
 
 def display_path(path: str | os.PathLike) -> str:
@@ -69,10 +67,8 @@ def display_path(path: str | os.PathLike) -> str:
 
 
 def models_dir() -> Path:
-    """``artifacts_dir()/models``, created if missing: checkpoints of the other architectures (notebook 10)."""
-    path = artifacts_dir() / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """``artifacts_dir()/models``: checkpoints of the other architectures (notebook 10); made on the first save."""
+    return artifacts_dir() / "models"
 
 
 def checkpoint_path() -> Path:

@@ -176,7 +176,11 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
     Each epoch: one pass over the training split in shuffled batches (:func:`train_epoch`),
     then :func:`evaluate` on the validation split, then one log line in the reference tutorial's format
     (:func:`epoch_line`). A tqdm bar shows the batches. Ctrl-C (or the notebook's stop
-    button) ends training after the current batch and returns the epochs completed so far.
+    button) ends training and returns the epochs completed so far, with the model put back
+    to its weights at the end of the last completed epoch (so model and history agree); the
+    history is then marked ``history.attrs["interrupted"] = True``, and
+    :func:`~lenet_helpers.saving.save_training_run` refuses to save it over a good
+    checkpoint unless asked (``partial=True``).
 
     Args:
         model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
@@ -201,7 +205,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
         A DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
         ``valid_loss`` (mean cross-entropy), ``train_acc``, ``valid_acc`` (%), ``seconds``
         (wall time of the epoch with evaluation), ``train_seconds`` (the training pass alone)
-        and ``lr`` (at the epoch's end).
+        and ``lr`` (at the epoch's end). ``history.attrs``: ``interrupted`` (bool),
+        ``epochs_planned``.
 
     Raises:
         ValueError: ``epochs`` or ``batch_size`` below 1, an unknown ``lr_schedule`` or
@@ -230,6 +235,9 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
     progress = progress and os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
     bar = tqdm(total=epochs * len(batches), desc="training", unit="batch", disable=not progress,
                leave=False, mininterval=0.5)
+    # The weights at the end of the last completed epoch (at first: the initial ones), so that an
+    # interrupted run returns a model that matches its history, never one from mid-epoch.
+    completed = _copy_state(model)
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -238,6 +246,7 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
             train_seconds = time.perf_counter() - start  # train_epoch's .item() waited for the device
             valid_loss, valid_acc = evaluate(model, valid_set, device=device)
             seconds = time.perf_counter() - start
+            completed = _copy_state(model)
             rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, train_acc=train_acc,
                              valid_acc=valid_acc, seconds=seconds, train_seconds=train_seconds,
                              lr=optimizer.param_groups[0]["lr"]))
@@ -247,8 +256,22 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, *, epochs:
                     bar.clear()  # keep the log line clear of the bar in a terminal
                 print(line, flush=True)
     except KeyboardInterrupt:
-        print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model keeps its current weights.")
+        interrupted = True
+        model.load_state_dict(completed)
+        bar.clear()
+        print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model is back to its "
+              f"weights at the end of epoch {len(rows)}" + (" (its initial weights)." if not rows else "."), flush=True)
+    else:
+        interrupted = False
     finally:
         bar.close()
         model.to(memory_format=torch.contiguous_format)
-    return pd.DataFrame(rows, columns=HISTORY_COLUMNS + ["train_seconds", "lr"])
+    history = pd.DataFrame(rows, columns=HISTORY_COLUMNS + ["train_seconds", "lr"])
+    history.attrs["interrupted"] = interrupted
+    history.attrs["epochs_planned"] = epochs
+    return history
+
+
+def _copy_state(model: nn.Module) -> dict:
+    """A detached copy of the model's state dict (on its device): cheap for LeNet-5's 61,706 weights."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -119,6 +119,7 @@ def _wait(driver, condition, timeout, what):
         return WebDriverWait(driver, timeout, poll_frequency=0.5).until(lambda d: condition(d))
     except TimeoutException:
         shot = lh.figures_dir() / "11_sketchpad_browser_failure.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)  # paths are not created by asking (issue 14)
         driver.save_screenshot(str(shot))
         errors = driver.execute_script(
             "return [...document.querySelectorAll('[data-mime-type*=\"error\"], [data-mime-type*=\"stderr\"]')]"
@@ -232,6 +233,7 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
     assert _canvas_ink(browser, canvas) > 2000
     widget = browser.find_element(By.CSS_SELECTOR, ".lenet-sketchpad")
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", widget)
+    lh.figures_dir().mkdir(parents=True, exist_ok=True)  # paths are not created by asking (issue 14)
     if front_end == "lab":
         widget.screenshot(str(lh.figures_dir() / "11_sketchpad_browser.png"))
     else:
