@@ -271,7 +271,7 @@ def plot_reading(reading: Reading, fig=None, title: str | None = None):
     if isinstance(reading, NoInk):
         raise TypeError(f"nothing to plot: {reading.message}")
     layers = [k for k in MAP_LAYERS if k in reading.maps]
-    fig = fig or plt.figure(figsize=(12, 3.2 + 1.6 * len(layers)), layout="constrained")
+    fig = fig or plt.figure(figsize=(10, 3.2 + 1.6 * len(layers)), layout="constrained")  # <= 10 in: text >= 10 pt
     subs = fig.subfigures(1 + len(layers), 1, height_ratios=[2.2] + [1.5] * len(layers)) if layers else [fig]
     subs = np.atleast_1d(subs)
     top = subs[0].subplots(1, 4, width_ratios=[1, 1, 1, 1.8])

@@ -53,11 +53,11 @@ QUICK_EPOCHS, QUICK_SUBSET = 1, 2000
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the repository when inside it (``artifacts/lenet5_mnist.pt``), else as is."""
-    try:
-        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
+    """``path`` relative to the artifacts folder or the repository when inside one (``artifacts/lenet5_mnist.pt``),
+    else as is (:func:`~lenet_helpers.settings.display_path`, which follows ``$LENET_ARTIFACTS_DIR``)."""
+    from .settings import display_path
+
+    return Path(display_path(path)).as_posix()
 
 
 def reference_checkpoint() -> Path:

@@ -59,7 +59,7 @@ def test_load_trained_model_uses_yours_else_the_reference_one(artifacts):
     lines.clear()
     _, history, meta = lh.load_trained_model(device="cpu", echo=lines.append)
     assert meta["source"] == "yours" and lines == [
-        "Using your model " + str(lh.checkpoint_path()) + ": 1 epochs, valid accuracy 10.50%, test accuracy 12.50%"]
+        "Using your model artifacts/lenet5_mnist.pt: 1 epochs, valid accuracy 10.50%, test accuracy 12.50%"]
     assert list(history["valid_acc"]) == [10.5]
 
 
