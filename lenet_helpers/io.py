@@ -17,7 +17,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
     The temporary file lives beside ``path`` (same file system, so ``os.replace`` is atomic)
     and is removed if ``write`` raises, KeyboardInterrupt included: ``path`` is either the
-    old file or the complete new one, never a partial file.
+    old file or the complete new one, never a partial file. The new file gets the usual
+    permissions of a new file (0666 minus the umask, e.g. rw-r--r--), not the private 0600
+    of a temporary file, so a classmate or a shared course folder can read it.
 
     Returns:
         ``path`` as a ``Path``.
@@ -34,11 +36,18 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:

@@ -143,3 +143,15 @@ def test_torch_load_only_with_weights_only():
     root = pathlib.Path(lh.__file__).parent
     calls = [m for p in root.glob("*.py") for m in re.findall(r"torch\.load\((.*?)\)\n", p.read_text())]
     assert calls and all("weights_only=True" in c for c in calls)
+
+
+def test_saved_checkpoint_is_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600
