@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -379,6 +380,11 @@ def plot_histories(histories: dict, axes=None):
         ax_acc.plot(history["epoch"], history["valid_acc"], "-", **style)
     ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy, log scale)", yscale="log",
                 title="Training loss per epoch")
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 0.01, 2 rather than 10^-2, 2x10^0
+    ax_loss.yaxis.set_major_formatter(plain)
+    losses = pd.concat([h["train_loss"] for h in histories.values()])
+    # Within one decade there are no decade ticks to label: label the 2, 3, ... ticks instead.
+    ax_loss.yaxis.set_minor_formatter(plain if losses.max() < 10 * losses.min() else matplotlib.ticker.NullFormatter())
     ax_acc.set(xlabel="epoch", ylabel="valid accuracy (%)", title="Validation accuracy per epoch")
     epochs = max(len(h) for h in histories.values())
     for ax in axes:
