@@ -114,6 +114,7 @@ def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[s
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
     lines.append(
         f"Speed on this machine: {fast} trains fastest ({table.loc[fast, 's/epoch']:.1f} s per epoch of this run's "
-        f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, "
-        f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times its multiply-adds).")
+        f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, with "
+        f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times the multiply-adds "
+        f"of {fast} per digit).")
     return lines
