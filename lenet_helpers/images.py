@@ -397,8 +397,18 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
     signal = ink - paper
     if dark_ink:  # light falls on paper and ink alike (a shadow scales both): compare ink to its paper
         signal = signal / np.maximum(1 - paper, 0.1)
-    if min(grey.shape) >= 64:  # salt-and-pepper specks: a 3x3 median removes single pixels
-        signal = ndimage.median_filter(signal, size=3)
+    if min(grey.shape) >= 64:  # salt-and-pepper specks: a 3x3 median removes single pixels ...
+        try:
+            kept_notes, kept_info = list(notes), list(info)
+            ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info)
+            notes[:], info[:] = kept_notes, kept_info
+            return paper, ink_bright
+        except ImageError:
+            pass  # ... and also a stroke drawn 1 pixel wide: then read the unfiltered picture
+    return paper, _ink_from_signal(signal, notes, info)
+
+
+def _ink_from_signal(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
     contrast = float(np.percentile(signal, 99.9))
     if contrast < MIN_CONTRAST:
         raise ImageError("no ink found: the image is blank, uniform or only specks; write the digit in dark ink on light "
@@ -412,7 +422,7 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
         raise ImageError("no ink found: the marks are too faint; write the digit in dark ink on light paper")
     ink_bright = np.where(mask, np.clip(signal / level, 0, 1), 0).astype(np.float32)
     ink_bright[ink_bright < INK_THRESHOLD] = 0
-    return paper, ink_bright
+    return ink_bright
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
