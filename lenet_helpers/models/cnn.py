@@ -167,7 +167,11 @@ class DropoutCNN(MNISTNet):
         self.dropout = nn.Dropout()
         self.fc2 = nn.Linear(50, num_classes)
         self.softmax_output = softmax_output
-        self.returns_probabilities = softmax_output
+
+    @property
+    def returns_probabilities(self) -> bool:
+        """True when ``forward`` ends in a softmax (read from ``softmax_output``, never stored twice)."""
+        return self.softmax_output
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_input(x)
