@@ -10,7 +10,11 @@ or specks of dirt; :func:`load_image` undoes that.
 
 The paper is judged *locally*: its brightness is estimated over the picture with a
 morphological opening of a down-sampled copy (an ink stroke is narrower than the window, so
-only the paper survives), and ink is what stands out from the paper around it. Then the
+only the paper survives), and ink is what stands out from the paper around it. The window
+is a quarter of the picture, or wider when the ink found is thicker (a marker, a digit drawn
+small): an opening only removes what the window cannot fit into, so the window is kept at
+least twice the widest ink measured (:data:`STROKE_WINDOW`), and the digit is looked for
+again with it. Then the
 marks are found as connected components (``scipy.ndimage.label``) and the largest
 digit-like one is read; a frame along the picture's edge and small specks are left out. When
 the picture does not look like one digit (two marks of similar size, a mark much wider than
@@ -49,6 +53,18 @@ SECOND_MARK = 0.3
 MAX_ASPECT = 1.25
 #: Below this softmax probability the model's answer is called uncertain.
 CONFIDENT = 0.8
+#: The paper estimate's window is at least this many times the widest ink found (the diameter
+#: of the largest disc inside the digit's mask, pixels). A morphological opening leaves any
+#: bright structure the window fits into, so the window must be wider than the widest ink,
+#: as the rolling-ball radius of ImageJ's "Subtract Background" (Sternberg 1983) must be at
+#: least the radius of the largest object; twice, because a window that was too narrow has
+#: already eaten the thickest parts (stroke crossings, a loop filled in by a marker) of the
+#: ink it was measured on.
+STROKE_WINDOW = 2.0
+#: Salt-and-pepper specks are removed (3x3 median) only when more than this fraction of the
+#: picture's pixels are isolated specks (ink pixels none of whose 8 neighbours is ink): a
+#: 3x3 median also erases strokes narrower than 3 pixels, so a clean picture is not filtered.
+SPECK_FRACTION = 0.001
 
 _BOMB_LOCK = threading.Lock()
 
@@ -233,35 +249,66 @@ def read_grey(path_or_image) -> np.ndarray:
 
 # --- finding the digit ---------------------------------------------------------------------
 
-def _ink_and_background(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """``(ink, paper, dark_ink)``: ink made bright, the local paper level under it, and the polarity.
+def _down(grey: np.ndarray, side: int) -> tuple[np.ndarray, int]:
+    """A copy down-sampled (box filter, an integer factor) to at most ``side`` pixels, and the factor."""
+    h, w = grey.shape
+    factor = max(1, int(np.ceil(max(h, w) / side)))
+    small = Image.fromarray(grey, mode="F").resize((max(1, w // factor), max(1, h // factor)), Image.BOX)
+    return np.asarray(small, dtype=np.float32), factor
 
-    The paper is estimated on a copy down-sampled to at most 64 pixels, by a grey-level
-    median filter (for the polarity) and then an opening (a minimum then a maximum filter)
-    with a window a quarter of the picture wide: wider than any pen stroke, so the strokes
-    vanish and the paper's own shading (a shadow, a gradient) remains. It is blurred and
-    scaled back up to the picture's size.
+
+def _up(a: np.ndarray, shape, sigma: float) -> np.ndarray:
+    """Blurred (Gaussian, ``sigma`` pixels of ``a``) and scaled back (bilinear) to ``shape``."""
+    from scipy import ndimage
+
+    a = ndimage.gaussian_filter(a, sigma)
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize(shape[::-1], Image.BILINEAR),
+                      dtype=np.float32)
+
+
+def _odd(n: float) -> int:
+    return max(3, int(round(n)) | 1)
+
+
+def _dark_ink(grey: np.ndarray) -> bool:
+    """The polarity: True for dark ink on light paper.
+
+    Ink is the minority that departs strongly from the median paper around it (the larger sum
+    of squared departures, below or above). The median is taken over a window half the
+    picture wide (on a copy down-sampled to at most 32 pixels: polarity needs no detail), so
+    that paper is the majority of every window even for a thick marker or a digit drawn
+    small: with a quarter-picture window a 40-pixel marker on a 200-pixel picture filled
+    whole windows and its ink was read as paper. Half the picture still follows a shadow.
     """
     from scipy import ndimage
 
-    h, w = grey.shape
-    factor = max(1, int(np.ceil(max(h, w) / 64)))
-    small = np.asarray(Image.fromarray(grey, mode="F").resize((max(1, w // factor), max(1, h // factor)),
-                                                              Image.BOX), dtype=np.float32)
-    window = max(3, int(round(max(small.shape) / 4)) | 1)
+    small, _ = _down(grey, 32)
+    window = _odd(max(small.shape) / 2)
+    residual = grey - _up(ndimage.median_filter(small, size=window, mode="nearest"), grey.shape, window / 4)
+    return float((np.minimum(residual, 0) ** 2).sum()) >= float((np.maximum(residual, 0) ** 2).sum())
 
-    def up(a):
-        a = ndimage.gaussian_filter(a, window / 4)
-        return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((w, h), Image.BILINEAR),
-                          dtype=np.float32)
 
-    # Polarity: ink is the minority that departs strongly from the median paper around it.
-    residual = grey - up(ndimage.median_filter(small, size=window, mode="nearest"))
-    dark_ink = float((np.minimum(residual, 0) ** 2).sum()) >= float((np.maximum(residual, 0) ** 2).sum())
+def _ink_and_background(grey: np.ndarray, min_window: float = 0,
+                        dark_ink: bool | None = None) -> tuple[np.ndarray, np.ndarray, bool, int]:
+    """``(ink, paper, dark_ink, window)``: ink made bright, the local paper level under it, the
+    polarity (:func:`_dark_ink` unless given), and the paper estimate's window (pixels of ``grey``).
+
+    The paper is estimated on a copy down-sampled to at most 64 pixels by an opening (a
+    minimum then a maximum filter) with a window a quarter of the picture wide, or
+    ``min_window`` pixels when wider (see :data:`STROKE_WINDOW`), capped at the picture:
+    wider than any pen stroke, so the strokes vanish and the paper's own shading (a shadow, a
+    gradient) remains. It is blurred and scaled back up to the picture's size.
+    """
+    from scipy import ndimage
+
+    if dark_ink is None:
+        dark_ink = _dark_ink(grey)
     ink = 1 - grey if dark_ink else grey
-    small_ink = 1 - small if dark_ink else small
-    paper = up(ndimage.grey_opening(small_ink, size=(window, window), mode="nearest"))
-    return ink, np.minimum(paper, ink), dark_ink
+    small, factor = _down(ink, 64)
+    side = max(small.shape)
+    window = min(_odd(max(side / 4, np.ceil(min_window / factor))), _odd(side))
+    paper = _up(ndimage.grey_opening(small, size=(window, window), mode="nearest"), grey.shape, window / 4)
+    return ink, np.minimum(paper, ink), dark_ink, window * factor
 
 
 def _components(mask: np.ndarray):
@@ -390,32 +437,77 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
 
 
 def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
-    """``(paper, ink)``: the local paper level, and the digit's ink in [0, 1] with all else 0."""
+    """``(paper, ink)``: the local paper level, and the digit's ink in [0, 1] with all else 0.
+
+    The digit is found with the default paper window (:func:`_ink_and_background`); when its
+    widest ink (the diameter of the largest disc inside the mask, pixels) times
+    :data:`STROKE_WINDOW` is wider than that window, the paper is estimated again with the
+    wider window and the digit found again (at most twice more), so that a thick marker's
+    strokes are not taken for paper.
+    """
     from scipy import ndimage
 
-    ink, paper, dark_ink = _ink_and_background(grey)
-    signal = ink - paper
-    if dark_ink:  # light falls on paper and ink alike (a shadow scales both): compare ink to its paper
-        signal = signal / np.maximum(1 - paper, 0.1)
-    if min(grey.shape) >= 64:  # salt-and-pepper specks: a 3x3 median removes single pixels ...
+    min_window, found, dark_ink = 0.0, None, _dark_ink(grey)
+    for _ in range(3):
+        ink, paper, dark_ink, window = _ink_and_background(grey, min_window, dark_ink)
+        signal = ink - paper
+        if dark_ink:  # light falls on paper and ink alike (a shadow scales both): compare ink to its paper
+            signal = signal / np.maximum(1 - paper, 0.1)
+        pass_notes, pass_info = list(notes), list(info)
         try:
-            kept_notes, kept_info = list(notes), list(info)
-            ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info)
-            notes[:], info[:] = kept_notes, kept_info
-            return paper, ink_bright
+            ink_bright = _ink_from_signal_despeckled(signal, pass_notes, pass_info)
         except ImageError:
-            pass  # ... and also a stroke drawn 1 pixel wide: then read the unfiltered picture
-    return paper, _ink_from_signal(signal, notes, info)
+            if found is None:
+                raise
+            break  # a wider window lost the digit: keep what the narrower one found
+        found = (paper, ink_bright, pass_notes, pass_info)
+        widest = 2 * float(ndimage.distance_transform_edt(np.pad(ink_bright > 0, 1)).max())
+        min_window = STROKE_WINDOW * widest
+        if min_window <= window or window >= max(grey.shape):
+            break
+    paper, ink_bright, notes[:], info[:] = found
+    return paper, ink_bright
+
+
+def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
+    """:func:`_ink_from_signal`, after a 3x3 median when the picture has salt-and-pepper specks.
+
+    Specks are counted as isolated ink pixels (none of the 8 neighbours is ink) at the ink
+    threshold (:func:`_threshold`); more than :data:`SPECK_FRACTION` of the picture's pixels triggers the
+    median. A digit drawn with a pen narrower than 3 pixels would be erased by the median, so
+    when the filtered picture has no digit the unfiltered one is read.
+    """
+    from scipy import ndimage
+
+    if min(signal.shape) >= 64:
+        marks = signal > _threshold(signal)[1]
+        neighbours = ndimage.convolve(marks.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - marks
+        if float((marks & (neighbours == 0)).mean()) > SPECK_FRACTION:
+            try:
+                kept_notes, kept_info = list(notes), list(info)
+                ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info)
+                notes[:], info[:] = kept_notes, kept_info
+                return ink_bright
+            except ImageError:
+                pass  # ... a stroke drawn 1 pixel wide among the specks: read the unfiltered picture
+    return _ink_from_signal(signal, notes, info)
+
+
+def _threshold(signal: np.ndarray) -> tuple[float, float]:
+    """``(contrast, threshold)`` of a signal (ink minus paper): its 99.9th percentile, and the
+    level above which a pixel is ink: :data:`INK_THRESHOLD` of the contrast, at least 4 times
+    the paper's noise (median absolute deviation, scaled to a standard deviation) and half of
+    :data:`MIN_CONTRAST`."""
+    contrast = float(np.percentile(signal, 99.9))
+    noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
+    return contrast, max(INK_THRESHOLD * contrast, 4 * noise, MIN_CONTRAST / 2)
 
 
 def _ink_from_signal(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
-    contrast = float(np.percentile(signal, 99.9))
+    contrast, threshold = _threshold(signal)
     if contrast < MIN_CONTRAST:
         raise ImageError("no ink found: the image is blank, uniform or only specks; write the digit in dark ink on light "
                          "paper (or light on dark) filling a good part of the picture")
-    # Paper noise, measured robustly (median absolute deviation), sets a floor for the threshold.
-    noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
-    threshold = max(INK_THRESHOLD * contrast, 4 * noise, MIN_CONTRAST / 2)
     mask = _digit_mask(np.where(signal > threshold, signal, 0), notes, info)
     level = float(np.percentile(signal[mask], 90))
     if level < MIN_CONTRAST:

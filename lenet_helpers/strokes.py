@@ -32,10 +32,14 @@ MIN_WORKING_SIDE = 160
 def stroke_width(digits, upscale: int = 4, threshold: float = 0.5) -> np.ndarray:
     """Estimated stroke width of each digit, in pixels of the given image.
 
-    The image is upscaled ``upscale`` times (bilinear), cut at ``threshold``, and the
-    Euclidean distance transform of the ink (``scipy.ndimage.distance_transform_edt``) read
-    on its ridge (pixels that are the local maximum of their 3x3 neighbourhood): there it is
-    half the stroke's width. The width is twice the median ridge value, divided by ``upscale``.
+    The image is upscaled ``upscale`` times (bilinear), cut at ``threshold``, framed by one
+    pixel of background, and the Euclidean distance transform of the ink
+    (``scipy.ndimage.distance_transform_edt``) read on its ridge (pixels that are the local
+    maximum of their 3x3 neighbourhood): there it is half the stroke's width. The width is
+    twice the median ridge value, divided by ``upscale``. The frame matters for a digit
+    cropped to its ink (``load_image``'s "cropped" step): its outer strokes touch the
+    picture's edge, where the distance transform sees no background and would read them
+    twice as wide.
 
     Args:
         digits: ``(N, H, W)`` or one ``(H, W)`` image, ink bright, values in [0, 1].
@@ -51,7 +55,7 @@ def stroke_width(digits, upscale: int = 4, threshold: float = 0.5) -> np.ndarray
     big = F.interpolate(x.unsqueeze(1), scale_factor=upscale, mode="bilinear", align_corners=False).squeeze(1).numpy()
     widths = np.full(len(big), np.nan)
     for i, img in enumerate(big):
-        ink = img > threshold
+        ink = np.pad(img > threshold, 1)
         if not ink.any():
             continue
         dist = ndimage.distance_transform_edt(ink)
