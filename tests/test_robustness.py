@@ -116,3 +116,40 @@ def test_drawn_digit_set_is_fixed():
     assert len(a) == 10 and a["digit"].tolist() == list(range(10))
     assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a["image"], b["image"]))
     assert len(rb.drawn_digit_set()) == 3 * 10 * len(rb.DRAWN_STYLES)
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    """The reference LeNet-5 shipped in lenet_helpers/reference (no training, no MNIST needed)."""
+    model, _ = lh.load_checkpoint(lh.reference_checkpoint())
+    return model.eval()
+
+
+@pytest.mark.parametrize("size, thickness", [(200, 40), (200, 28), (200, 2), (64, 10)])
+def test_shipped_model_reads_thick_markers_and_thin_pens(shipped_model, size, thickness):
+    """The drawn set's extremes through lh.predict_image: before the page reading and the stroke
+    step agreed, these read 10, 8, 7 and 6 of 10 (a marker's ink taken for paper, a 2-pixel
+    pen cut by the speck filter)."""
+    drawn = rb.drawn_digit_set(repeats=1, styles=[(size, thickness)])
+    read = [lh.predict_image(shipped_model, img)[0] for img in drawn["image"]]
+    assert sum(r == d for r, d in zip(read, drawn["digit"])) >= 9, read
+
+
+@pytest.mark.parametrize("thickness", [40, 2])
+def test_the_page_reading_keeps_all_the_ink_of_a_marker_and_a_thin_pen(thickness):
+    """The ink found is the ink drawn: a 40-pixel marker is not read as paper (polarity, paper
+    window wider than the strokes) and a 2-pixel pen is not cut by the 3x3 speck filter."""
+    for d in range(10):
+        steps = lh.preprocess_steps(lh.draw_digit(d, size=200, thickness=thickness, seed=d), normalize_stroke=False)
+        drawn = steps["original"] < 0.5
+        found = steps["ink bright"] > 0
+        assert (found & drawn).sum() >= 0.98 * drawn.sum(), (d, thickness)
+        assert (found & ~drawn).sum() <= 0.02 * drawn.sum(), (d, thickness)
+
+
+def test_stroke_width_of_strokes_along_the_crops_edge():
+    """A digit cropped to its ink touches its box: those strokes are measured at their width, not twice it."""
+    edge = np.zeros((40, 20), dtype=np.float32)
+    edge[:, :4] = 1
+    assert lh.stroke_width(edge)[0] == pytest.approx(4, abs=0.5)
+    assert lh.stroke_width(np.ones((40, 4), dtype=np.float32))[0] == pytest.approx(4, abs=0.5)
