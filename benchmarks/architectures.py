@@ -66,17 +66,14 @@ def main(argv=None) -> int:
     ncm = 100.0 * (predicted == raw.test.tensors[1].cpu()).float().mean().item()
 
     per_run = pd.DataFrame(rows)
-    table = per_run.groupby("network", sort=False).agg(
-        parameters=("parameters", "first"), mult_adds=("multiply-adds", "first"), seeds=("seed", "count"),
-        test_mean=("test_acc", "mean"), test_min=("test_acc", "min"), test_max=("test_acc", "max"),
-        valid_mean=("valid_acc", "mean"), s_epoch=("s/epoch", "median")).reset_index()
+    table = lh.benchmark_summary(per_run)
     out = pd.DataFrame({
-        "network": table["network"], "parameters": table["parameters"].map("{:,}".format),
-        "multiply-adds": table["mult_adds"].map("{:,}".format), "seeds": table["seeds"],
+        "parameters": table["parameters"].map("{:,}".format),
+        "multiply-adds": table["multiply-adds"].map("{:,}".format), "seeds": table["seeds"],
         "test acc % mean (range)": [f"{m:.2f} ({lo:.2f}-{hi:.2f})" for m, lo, hi in
-                                    zip(table["test_mean"], table["test_min"], table["test_max"])],
-        "valid acc % mean": table["valid_mean"].map("{:.2f}".format),
-        "s/epoch (train)": table["s_epoch"].map("{:.1f}".format)})
+                                    zip(table["test mean"], table["test min"], table["test max"])],
+        "valid acc % mean": table["valid mean"].map("{:.2f}".format),
+        "s/epoch (train)": table["s/epoch"].map("{:.1f}".format)}).rename_axis("network").reset_index()
     n_train = len(raw.train)
     print(f"\n{args.epochs} epochs, Adam 1e-3, batch 32, cosine; {n_train:,} training digits; test set scored once per run")
     print(out.to_string(index=False))

@@ -16,8 +16,8 @@ lab), :mod:`~lenet_helpers.strokes` (stroke width), :mod:`~lenet_helpers.plottin
 :mod:`~lenet_helpers.photos` (synthetic photos of digits: shadows, pencil, specks, frames).
 """
 from .attribution import occlusion, saliency
-from .comparison import (architecture_report, double_softmax_floor, error_overlap, results_table, wrong_by_all,
-                         wrong_indices)
+from .comparison import (architecture_report, benchmark_report, benchmark_results, benchmark_summary,
+                         double_softmax_floor, error_overlap, results_table, wrong_by_all, wrong_indices)
 from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
 from .data import (MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches, check_raw_files, mnist_datasets,
                    mnist_loaders, mnist_splits, mnist_tensors, random_shift)
@@ -72,6 +72,9 @@ __all__ = [
     # the rest
     "accuracy_under",
     "architecture_report",
+    "benchmark_report",
+    "benchmark_results",
+    "benchmark_summary",
     "artifacts_dir",
     "atomic_write",
     "available_models",

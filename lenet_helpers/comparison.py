@@ -5,6 +5,7 @@ Used by notebook 10 and ``benchmarks/architectures.py``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -117,4 +118,93 @@ def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[s
         f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, with "
         f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times the multiply-adds "
         f"of {fast} per digit).")
+    return lines
+
+
+#: The 15-epoch results of ``benchmarks/architectures.py`` shipped with the package, so that notebook 10
+#: can quote them in a fresh clone: every network of the registry plus ``dropout_cnn+softmax``, seeds
+#: 0, 1 and 2, measured on the development machine (2-core AMD EPYC CPU, no GPU, one torch thread).
+SHIPPED_BENCHMARK = Path(__file__).resolve().parent / "reference" / "architectures.csv"
+
+_BENCHMARK_COLUMNS = ["network", "seed", "parameters", "multiply-adds", "valid_acc", "test_acc", "s/epoch"]
+
+
+def benchmark_results(path=None) -> tuple[pd.DataFrame, str]:
+    """Per-run results of ``benchmarks/architectures.py``: one row per network and seed.
+
+    Reads ``path`` when given; otherwise this machine's
+    ``artifacts/benchmarks/architectures/results.csv`` when it exists (you ran the benchmark),
+    else :data:`SHIPPED_BENCHMARK`, the development machine's run shipped with the package.
+
+    Returns:
+        ``(runs, source)``: ``runs`` has the columns network, seed, parameters, multiply-adds
+        (per image), valid_acc and test_acc (%, after the last epoch), s/epoch (median seconds per
+        training epoch); ``source`` is a sentence saying where the figures come from.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the file lacks some of those columns (one line naming them).
+    """
+    from .settings import artifacts_dir
+
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no benchmark results at {path}: run `python benchmarks/architectures.py` first")
+        source = f"{path}"
+    else:
+        local = artifacts_dir() / "benchmarks" / "architectures" / "results.csv"
+        path = local if local.is_file() else SHIPPED_BENCHMARK
+        source = ("this machine's run of benchmarks/architectures.py" if path == local else
+                  "the development machine's run of benchmarks/architectures.py, shipped with the package "
+                  "(2-core CPU; run the benchmark to measure yours)")
+    runs = pd.read_csv(path)
+    missing = [c for c in _BENCHMARK_COLUMNS if c not in runs.columns]
+    if missing:
+        raise ValueError(f"{path} is not a benchmarks/architectures.py result file: it lacks the columns {missing}")
+    return runs, source
+
+
+def benchmark_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per network (index, in the order of ``runs``) from :func:`benchmark_results`' runs.
+
+    Columns: parameters, multiply-adds, seeds (count), test mean / test min / test max (%),
+    valid mean (%), s/epoch (median over seeds of each run's median seconds per epoch).
+    """
+    return runs.groupby("network", sort=False).agg(
+        **{"parameters": ("parameters", "first"), "multiply-adds": ("multiply-adds", "first"),
+           "seeds": ("seed", "count"), "test mean": ("test_acc", "mean"), "test min": ("test_acc", "min"),
+           "test max": ("test_acc", "max"), "valid mean": ("valid_acc", "mean"), "s/epoch": ("s/epoch", "median")})
+
+
+def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
+    """Sentences reading a :func:`benchmark_summary` against ``baseline``, every number taken from it.
+
+    A network is called better (worse) than the baseline only when its whole range over seeds lies
+    above (below) the baseline's range; otherwise the difference is within what the seed alone moves.
+
+    Raises:
+        ValueError: ``baseline`` is not in the summary.
+    """
+    if baseline not in summary.index:
+        raise ValueError(f"{baseline!r} is not in the benchmark summary: it has {', '.join(summary.index)}")
+    b = summary.loc[baseline]
+    lines = [f"{baseline}: {b['test mean']:.2f}% mean test accuracy over {int(b['seeds'])} seed(s), from "
+             f"{b['test min']:.2f}% to {b['test max']:.2f}% (the seed alone moves it by "
+             f"{b['test max'] - b['test min']:.2f} points)."]
+    if b["seeds"] < 2:
+        lines.append("One seed only: the differences below are not compared with what the seed alone moves: "
+                     + ", ".join(f"{n} ({r['test mean'] - b['test mean']:+.2f})"
+                                 for n, r in summary.drop(index=baseline).iterrows()) + " points.")
+        return lines
+    groups = {"above": [], "within": [], "below": []}
+    for name, row in summary.drop(index=baseline).iterrows():
+        side = "above" if row["test min"] > b["test max"] else "below" if row["test max"] < b["test min"] else "within"
+        groups[side].append(f"{name} ({row['test mean'] - b['test mean']:+.2f})")
+    words = {"above": f"Better than {baseline} on every seed (whole range above its range)",
+             "within": f"Not distinguishable from {baseline} (ranges overlap)",
+             "below": f"Worse than {baseline} on every seed (whole range below its range)"}
+    for side, names in groups.items():
+        if names:
+            lines.append(f"{words[side]}: " + ", ".join(names) + " points of mean test accuracy against it.")
     return lines

@@ -74,6 +74,9 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
     """One row per misread digit: the digit with its top-3 classes, its occlusion map for the
     predicted class, and its nearest training digits in fc1 space (label and distance).
 
+    The default figure is 10 in wide (1.45 in per row), so its 10 pt text is shown at 10 pt in a
+    notebook column (see :func:`~lenet_helpers.plotting.small_text`).
+
     Args:
         images: ``(M, 1, H, W)``; labels: ``(M,)`` true digits; probabilities: ``(M, 10)``.
         occlusion_maps: ``(M, H, W)``.
@@ -83,37 +86,38 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
         The ``(M, 3 + k)`` array of axes.
     """
     m, k = len(images), len(neighbour_labels[0])
-    fig = fig or plt.figure(figsize=(2.0 * (k + 3) + 1, 2.3 * m))
-    axes = fig.subplots(m, k + 3, squeeze=False, gridspec_kw={"width_ratios": [1, 1.3, 1] + [1] * k})
+    fig = fig or plt.figure(figsize=(10, 1.5 * m + 0.9), layout="constrained")
+    axes = fig.subplots(m, k + 3, squeeze=False, gridspec_kw={"width_ratios": [1, 1.7, 1] + [1] * k})
     probabilities = np.asarray(probabilities)
     for i in range(m):
         p = probabilities[i]
         top = np.argsort(-p)[:3]
         axes[i, 0].imshow(_img(images[i]), cmap="gray")
-        axes[i, 0].set_title(f"#{i + 1}: true {int(labels[i])}", fontsize=FONT + 1, color="tab:red")
+        axes[i, 0].set_title(f"#{i + 1}: true {int(labels[i])}", fontsize=FONT, color="tab:red")
         ax = axes[i, 1]
         colours = ["tab:red" if c != labels[i] else "tab:blue" for c in top]
         ax.barh(range(3), p[top][::-1] * 100, color=colours[::-1])
-        ax.set_yticks(range(3), [str(c) for c in top[::-1]], fontsize=FONT + 1)
+        ax.set_yticks(range(3), [str(c) for c in top[::-1]], fontsize=FONT)
         ax.set_xlim(0, 100)
-        ax.tick_params(axis="x", labelsize=FONT)
-        ax.set_title("top-3 (%)", fontsize=FONT + 1)
+        ax.set_xticks([])
+        ax.set_title("top-3", fontsize=FONT)
         for j, c in enumerate(top[::-1]):
-            ax.text(min(p[c] * 100 + 3, 60), j, format_confidence(p[c]), va="center", fontsize=FONT)
+            ax.text(min(p[c] * 100 + 3, 52), j, format_confidence(p[c]), va="center", fontsize=FONT)
         _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i])
-        axes[i, 2].set_title(f"occlusion, p({top[0]})", fontsize=FONT + 1)
+        axes[i, 2].set_title(f"occl. p({top[0]})", fontsize=FONT)
         for j in range(k):
             a = axes[i, 3 + j]
             a.imshow(_img(neighbour_images[i][j]), cmap="gray")
             lab = int(neighbour_labels[i][j])
-            a.set_title(f"{lab} (d={neighbour_distances[i][j]:.2f})", fontsize=FONT + 1,
+            a.set_title(f"{lab}, d={neighbour_distances[i][j]:.1f}", fontsize=FONT,
                         color="tab:blue" if lab == int(labels[i]) else "tab:red")
         for a in [axes[i, 0], axes[i, 2], *axes[i, 3:]]:
             a.set_xticks([])
             a.set_yticks([])
-    fig.suptitle("Misread test digits; right: nearest training digits in fc1 space "
-                 "(label, distance; blue = the true label)", fontsize=FONT + 2)
-    fig.tight_layout()
+    fig.suptitle("Misread test digits: top-3 classes, occlusion map for the read class, and the nearest\n"
+                 "training digits in fc1 space (label, distance; blue = the true label)", fontsize=FONT + 1)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     return axes
 
 
@@ -148,12 +152,16 @@ def plot_embedding(xy, labels, mistakes=None, ax=None, title=None):
 def plot_transform_examples(digit, transforms, fig=None):
     """One digit under every level of every transformation: a row per transformation.
 
+    The default figure is at most 10 in wide (about 1.1 in per image), so its 10 pt text is shown
+    at 10 pt in a notebook column.
+
     Args:
         digit: ``(28, 28)`` in [0, 1].
         transforms: name -> (function, levels, axis label), e.g. ``lh.robustness.TRANSFORMS``.
     """
     width = max(len(levels) for _, levels, _ in transforms.values())
-    fig = fig or plt.figure(figsize=(1.35 * width + 1.5, 1.55 * len(transforms)))
+    size = min(1.2, 8.8 / width)  # inches per image; about 1.2 in is left for the row names
+    fig = fig or plt.figure(figsize=(size * width + 1.2, (size + 0.3) * len(transforms)), layout="constrained")
     axes = fig.subplots(len(transforms), width, squeeze=False)
     for r, (name, (fn, levels, _)) in enumerate(transforms.items()):
         for c in range(width):
@@ -166,13 +174,17 @@ def plot_transform_examples(digit, transforms, fig=None):
             ax.imshow(_img(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{levels[c]}", fontsize=FONT)
         axes[r, 0].set_ylabel(name, fontsize=FONT + 1)
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     return axes
 
 
-def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 90.0, fig=None, ncols: int = 4):
+def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 90.0, fig=None, ncols: int = 3):
     """Accuracy (%) against the level of each transformation, one panel per transformation,
     one line per model, a dashed line at ``threshold`` %.
+
+    The default figure is 10 in wide (``ncols`` panels a row); the legend goes in a spare panel
+    when there is one, else on the first.
 
     Args:
         curves: :func:`~lenet_helpers.invariance_curves`' DataFrame.
@@ -180,22 +192,28 @@ def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 
     """
     names = list(dict.fromkeys(curves["transform"]))
     nrows = (len(names) + ncols - 1) // ncols
-    fig = fig or plt.figure(figsize=(4.2 * ncols, 3.6 * nrows))
+    fig = fig or plt.figure(figsize=(10, 3.0 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     markers = ["o", "s", "^", "D"]
     for ax, name in zip(axes, names):
         group = curves[curves["transform"] == name]
         for j, (model, curve) in enumerate(group.groupby("model", sort=False)):
             ax.plot(curve["level"], curve["accuracy"], marker=markers[j % 4], label=model)
-        ax.axhline(threshold, color="gray", ls="--", lw=1)
+        ax.axhline(threshold, color="gray", ls="--", lw=1, label=f"{threshold:g}% (\"breaks\" below)")
         ax.set_xlabel(transforms[name][2] if name in transforms else name, fontsize=FONT)
         ax.set_ylabel("test accuracy (%)", fontsize=FONT)
         ax.set_ylim(0, 101)
         ax.tick_params(labelsize=FONT)
         ax.set_title(name, fontsize=FONT + 2)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=FONT)
     for ax in axes[len(names):]:
         ax.set_axis_off()
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    if len(names) < len(axes):
+        axes[len(names)].legend(handles, labels, loc="center", fontsize=FONT + 1, title="model",
+                                title_fontsize=FONT + 1)
+    else:
+        axes[0].legend(fontsize=FONT)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     return axes

@@ -1,4 +1,5 @@
 """The model contract: every registered network builds, runs, checkpoints, shows its feature maps and trains."""
+import pandas as pd
 import pytest
 import torch
 
@@ -143,3 +144,49 @@ def test_train_or_load_reuses_matching_settings(small_data, tmp_path, capsys):
     torch.testing.assert_close(again[0].conv1.weight, first[0].conv1.weight)
     other = lh.train_or_load("small_cnn", epochs=1, subset=1000, folder=tmp_path, device="cpu", data=data, lr=3e-3)
     assert other[3] is True
+
+
+def _runs(rows):
+    return pd.DataFrame([{"network": n, "seed": s, "parameters": 10, "multiply-adds": 20, "valid_acc": a - 0.1,
+                          "test_acc": a, "s/epoch": 1.0 + s} for n, s, a in rows])
+
+
+def test_benchmark_summary_and_reading_compare_ranges_over_seeds():
+    runs = _runs([("lenet5", 0, 99.0), ("lenet5", 1, 99.2), ("lenet5", 2, 99.1),
+                  ("big", 0, 99.3), ("big", 1, 99.4), ("big", 2, 99.5),
+                  ("same", 0, 98.9), ("same", 1, 99.15), ("same", 2, 99.3),
+                  ("small", 0, 98.0), ("small", 1, 98.2), ("small", 2, 98.1)])
+    summary = lh.benchmark_summary(runs)
+    assert list(summary.index) == ["lenet5", "big", "same", "small"]
+    assert summary.loc["big", "test mean"] == pytest.approx(99.4)
+    assert (summary.loc["big", "test min"], summary.loc["big", "test max"], summary.loc["big", "seeds"]) == (99.3, 99.5, 3)
+    assert summary.loc["small", "s/epoch"] == 2.0  # median over seeds
+    lines = lh.benchmark_report(summary)
+    assert lines[0].startswith("lenet5: 99.10% mean test accuracy over 3 seed(s), from 99.00% to 99.20%")
+    assert "Better than lenet5 on every seed" in lines[1] and "big (+0.30)" in lines[1]
+    assert "Not distinguishable from lenet5" in lines[2] and "same (+0.02)" in lines[2]
+    assert "Worse than lenet5 on every seed" in lines[3] and "small (-1.00)" in lines[3]
+    assert "one seed only" in " ".join(lh.benchmark_report(lh.benchmark_summary(runs[runs.seed == 0]))).lower()
+    with pytest.raises(ValueError, match="'lenet6' is not in the benchmark summary"):
+        lh.benchmark_report(summary, baseline="lenet6")
+
+
+def test_benchmark_results_prefer_this_machines_run_over_the_shipped_one(artifacts, tmp_path):
+    shipped, source = lh.benchmark_results()
+    assert "shipped with the package" in source
+    # the shipped run: every network of the registry and the double-softmax variant, seeds 0-2, 15 epochs
+    assert set(shipped["network"]) == set(lh.available_models()) | {"dropout_cnn+softmax"}
+    assert (shipped.groupby("network")["seed"].apply(sorted) == pd.Series([[0, 1, 2]] * len(set(shipped["network"])),
+            index=sorted(set(shipped["network"])))).all()
+    assert shipped["test_acc"].between(80, 100).all()
+    local = artifacts / "benchmarks" / "architectures" / "results.csv"
+    local.parent.mkdir(parents=True)
+    _runs([("lenet5", 0, 97.5)]).to_csv(local, index=False)
+    runs, source = lh.benchmark_results()
+    assert source == "this machine's run of benchmarks/architectures.py" and runs["test_acc"].tolist() == [97.5]
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"network": ["x"]}).to_csv(bad, index=False)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        lh.benchmark_results(bad)
+    with pytest.raises(FileNotFoundError, match="run `python benchmarks/architectures.py` first"):
+        lh.benchmark_results(tmp_path / "none.csv")

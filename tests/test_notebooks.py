@@ -174,12 +174,6 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
 
 
-#: Notebooks whose figures are known to break the 10 pt rule (12_error_explorer 6 pt, 12_feature_space 7.5 pt
-#: and three figures of 13, found by this test at the end of the session that built them). Their test is a
-#: strict xfail: it fails the suite as soon as they are fixed, so this set must then be emptied.
-KNOWN_SMALL_TEXT = {"12", "13"}
-
-
 def _legibility_warnings(nb) -> list[str]:
     streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     return [t for t in streams if "LegibilityWarning" in t]
@@ -189,14 +183,8 @@ def test_no_figure_in_any_notebook_has_text_under_10_pt(series):
     """lh.save_figure warns (LegibilityWarning) when a saved figure has text under 10 pt as
     displayed (the rule is in lenet_helpers/plotting.py); no executed notebook may show one."""
     for prefix, nb in series["nb"].items():
-        if prefix not in KNOWN_SMALL_TEXT:
-            warnings = _legibility_warnings(nb)
-            assert not warnings, f"notebook {prefix}: " + " ".join(warnings)[:500]
-
-
-@pytest.mark.xfail(strict=True, reason="figures of notebooks 12 and 13 still have text under 10 pt (KNOWN_SMALL_TEXT)")
-def test_known_small_text_notebooks_are_legible(series):
-    assert all(not _legibility_warnings(series["nb"][p]) for p in KNOWN_SMALL_TEXT)
+        warnings = _legibility_warnings(nb)
+        assert not warnings, f"notebook {prefix}: " + " ".join(warnings)[:500]
 
 
 def test_no_absolute_paths_or_reference_file_names_in_outputs(series):

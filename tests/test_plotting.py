@@ -7,6 +7,8 @@ import pytest
 import torch
 
 import lenet_helpers as lh
+from lenet_helpers import plotting_explain as px
+from lenet_helpers import robustness as rb
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +125,16 @@ FIGURES = {
         {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),
          "28x28 centred": torch.rand(28, 28), "model input": torch.rand(1, 32, 32)},
         names={"20x20 box": "scaled to fit 20x20"})[0].figure,
+    # notebooks 12-13 (lenet_helpers/plotting_explain.py), at the sizes the notebooks use
+    "attributions": lambda: px.plot_attributions(torch.rand(6, 1, 32, 32), torch.rand(6, 32, 32),
+                                                 torch.randn(6, 32, 32), ["test #1234: true 4, read 9\np(true) = 12.3%"] * 6)[0, 0].figure,
+    "error_explorer": lambda: px.plot_error_explorer(
+        torch.rand(6, 1, 32, 32), torch.arange(6), _preds(6)[3], torch.randn(6, 32, 32), torch.rand(6, 5, 1, 32, 32),
+        torch.randint(0, 10, (6, 5)).numpy(), 10 * torch.rand(6, 5).numpy())[0, 0].figure,
+    "transformations": lambda: px.plot_transform_examples(torch.rand(28, 28), rb.TRANSFORMS)[0, 0].figure,
+    "invariance_curves": lambda: px.plot_invariance_curves(pd.DataFrame(
+        [{"model": m, "transform": t, "level": lv, "accuracy": 50.0} for m in ("default", "augmented")
+         for t, (_, levels, _) in rb.TRANSFORMS.items() for lv in levels]), rb.TRANSFORMS)[0].figure,
 }
 
 
