@@ -201,10 +201,11 @@ def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[st
     for name, row in summary.drop(index=baseline).iterrows():
         side = "above" if row["test min"] > b["test max"] else "below" if row["test max"] < b["test min"] else "within"
         groups[side].append(f"{name} ({row['test mean'] - b['test mean']:+.2f})")
-    words = {"above": f"Better than {baseline} on every seed (whole range above its range)",
-             "within": f"Not distinguishable from {baseline} (ranges overlap)",
-             "below": f"Worse than {baseline} on every seed (whole range below its range)"}
+    words = {"above": f"Better than {baseline} on every seed (its whole range above {baseline}'s)",
+             "within": f"Not distinguishable from {baseline} (the ranges overlap)",
+             "below": f"Worse than {baseline} on every seed (its whole range below {baseline}'s)"}
     for side, names in groups.items():
         if names:
-            lines.append(f"{words[side]}: " + ", ".join(names) + " points of mean test accuracy against it.")
+            lines.append(f"{words[side]}: " + ", ".join(names)
+                         + f" (mean test accuracy minus {baseline}'s, in points).")
     return lines
