@@ -156,8 +156,7 @@ def benchmark_results(path=None) -> tuple[pd.DataFrame, str]:
         local = artifacts_dir() / "benchmarks" / "architectures" / "results.csv"
         path = local if local.is_file() else SHIPPED_BENCHMARK
         source = ("this machine's run of benchmarks/architectures.py" if path == local else
-                  "the development machine's run of benchmarks/architectures.py, shipped with the package "
-                  "(2-core CPU; run the benchmark to measure yours)")
+                  "the development machine's run of benchmarks/architectures.py, shipped with the package")
     runs = pd.read_csv(path)
     missing = [c for c in _BENCHMARK_COLUMNS if c not in runs.columns]
     if missing:
