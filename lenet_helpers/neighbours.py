@@ -9,6 +9,7 @@ to the classifier. Looking up a test digit's nearest training digits in that spa
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -156,24 +157,43 @@ def _numpy(x) -> np.ndarray:
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 
 
+#: The rules of :func:`mistake_reading`, in the order they are tried: the first that applies
+#: gives the verdict (rule numbers are 1-based positions in this list).
+MISTAKE_RULES = [
+    ("strange digit", "most (>= 3 of 5) raw-pixel neighbours carry the predicted label"),
+    ("model error", "most raw-pixel neighbours carry the true label"),
+    ("strange digit", "nearest fc1 neighbour more than 2x the typical distance"),
+    ("ambiguous", "none of the above"),
+]
+
+
+class MistakeReading(NamedTuple):
+    """What :func:`mistake_reading` returns: the verdict, the number of the rule of
+    :data:`MISTAKE_RULES` that decided it (1-4), and a sentence quoting the numbers."""
+
+    verdict: str
+    rule: int
+    sentence: str
+
+
 def mistake_reading(true: int, predicted: int, probabilities, feature_labels, feature_distances,
-                    pixel_labels, typical_distance: float) -> tuple[str, str]:
-    """A verdict, "strange digit" or "model error", for one misread digit, from measured quantities.
+                    pixel_labels, typical_distance: float) -> MistakeReading:
+    """A verdict, "strange digit", "model error" or "ambiguous", for one misread digit, from measured quantities.
 
-    The rule (stated in the returned sentence, so a student can check it against the figure):
+    The rules (:data:`MISTAKE_RULES`) are tried **in this order** and the first that applies
+    decides; a later rule is never reached once an earlier one has fired:
 
-    * **strange digit**, when the digit's nearest training digits in *raw pixels* are mostly
-      (>= 3 of 5) labelled with the predicted class: even pixel by pixel it resembles training
-      digits of the class the network chose, so the network reads it the way the data taught
-      it, and a person would hesitate too;
-    * **model error**, when its nearest pixel neighbours are mostly labelled with the *true*
-      class: it looks like training digits of its own class, yet the network misreads it
-      (the sentence adds where its fc1 neighbours point: to its own class, the last layer's
-      boundary is at fault; to the predicted class, the features are);
-    * **strange digit**, when the pixel neighbours are split and its nearest fc1 neighbour is
-      farther than twice the typical distance of correctly read test digits: it lies away from
-      every digit the network was trained on;
-    * otherwise **ambiguous**: the neighbours are split between classes.
+    1. **strange digit**, when the digit's nearest training digits in *raw pixels* are mostly
+       (>= 3 of 5) labelled with the predicted class: even pixel by pixel it resembles training
+       digits of the class the network chose, so the network reads it the way the data taught it;
+    2. **model error**, when its nearest pixel neighbours are mostly labelled with the *true*
+       class: it looks like training digits of its own class, yet the network misreads it
+       (the sentence adds where its fc1 neighbours point: to its own class, the last layer's
+       boundary is at fault; to the predicted class, the features are);
+    3. **strange digit**, when the pixel neighbours are split (neither rule 1 nor 2) and its
+       nearest fc1 neighbour is farther than twice the typical distance of correctly read test
+       digits: it lies away from every digit the network was trained on;
+    4. otherwise **ambiguous**: the neighbours are split between classes.
 
     Args:
         true, predicted: the label and the network's reading.
@@ -185,7 +205,8 @@ def mistake_reading(true: int, predicted: int, probabilities, feature_labels, fe
             training digit in fc1 space (the scale for "far").
 
     Returns:
-        ``(verdict, sentence)``; the sentence quotes every number the verdict rests on.
+        :class:`MistakeReading` ``(verdict, rule, sentence)``; the sentence quotes every number
+        the verdict rests on and names the rule.
     """
     p = np.asarray(probabilities, dtype=float)
     fl, pl = np.asarray(feature_labels), np.asarray(pixel_labels)
@@ -201,17 +222,44 @@ def mistake_reading(true: int, predicted: int, probabilities, feature_labels, fe
              f"labelled {predicted} and {p_true} labelled {true}; nearest fc1 distance {ratio:.1f}x the typical one")
     majority = len(pl) // 2 + 1
     if p_pred >= majority:
-        return "strange digit", (f"{facts}. Strange digit: even in raw pixels it resembles training {predicted}s, "
-                                 f"so the network reads it as the training data taught it.")
+        return MistakeReading("strange digit", 1, (
+            f"{facts}. Rule 1, strange digit: even in raw pixels it resembles training {predicted}s, "
+            f"so the network reads it as the training data taught it."))
     if p_true >= majority:
         where = (f"its fc1 features still sit among training {true}s, so the last layer's boundary misreads it"
                  if f_true >= majority else
                  f"the network's features put it among training {predicted}s" if f_pred >= majority else
                  "the network's features place it between classes")
-        return "model error", (f"{facts}. Model error: in raw pixels its nearest training digits are {true}s, "
-                               f"yet {where}.")
+        return MistakeReading("model error", 2, (
+            f"{facts}. Rule 2, model error: in raw pixels its nearest training digits are {true}s, yet {where}."))
     if ratio > 2:
-        return "strange digit", (f"{facts}. Strange digit: its neighbours are split and it lies {ratio:.1f}x farther "
-                                 f"from any training digit than a typical correctly read digit does.")
-    return "ambiguous", (f"{facts}. Ambiguous: its neighbours are split between classes; it sits on a border "
-                         f"between digits.")
+        return MistakeReading("strange digit", 3, (
+            f"{facts}. Rule 3, strange digit: its pixel neighbours are split and it lies {ratio:.1f}x farther "
+            f"from any training digit (in fc1 space) than a typical correctly read digit does."))
+    return MistakeReading("ambiguous", 4, (
+        f"{facts}. Rule 4, ambiguous: its neighbours are split between classes and it is not unusually far "
+        f"from the training digits; it sits on a border between digits."))
+
+
+def rule_report(rules, ratios=None, far: float = 2.0) -> list[str]:
+    """How many verdicts each rule of :data:`MISTAKE_RULES` decided, one line per rule.
+
+    Args:
+        rules: the ``rule`` of every :func:`mistake_reading` (ints 1-4).
+        ratios: optionally, every misread digit's nearest fc1 distance divided by the typical
+            one; adds how many lie farther than ``far`` times it, i.e. how many rule 3 would
+            call strange if it were tried first.
+
+    Returns:
+        Lines such as ``"rule 1 (most (>= 3 of 5) raw-pixel neighbours carry the predicted
+        label -> strange digit): 50 of 92"``.
+    """
+    rules = [int(r) for r in rules]
+    lines = [f"rule {n} ({text} -> {verdict}): {rules.count(n)} of {len(rules)}"
+             for n, (verdict, text) in enumerate(MISTAKE_RULES, 1)]
+    if ratios is not None:
+        ratios = np.asarray(ratios, dtype=float)
+        lines.append(f"{int((ratios > far).sum())} of {len(ratios)} misread digits lie more than {far:g}x the typical "
+                     f"distance from their nearest training digit in fc1 space (rule 3 is reached only when "
+                     f"rules 1 and 2 do not apply)")
+    return lines

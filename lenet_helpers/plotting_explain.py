@@ -26,19 +26,34 @@ def _outline(ax, image):
     ax.contour(v, levels=[(float(v.min()) + float(v.max())) / 2], colors="limegreen", linewidths=1.0)
 
 
-def _attribution(ax, values, kind, image=None):
+def probability_text(name: str, probability: float) -> str:
+    """``"p(true) = 13.0%"``, or ``"p(true) > 99.9%"`` when :func:`~lenet_helpers.format_confidence`
+    gives ``">99.9%"`` (never ``"= >99.9%"``)."""
+    text = format_confidence(probability)
+    return f"{name} > {text[1:]}" if text.startswith(">") else f"{name} = {text}"
+
+
+def _attribution(ax, values, kind, image=None, limit=None):
+    """Draw one map; ``limit``: the colour scale's end (occlusion: +-limit, saliency: 0..limit),
+    default the map's own largest absolute value."""
     v = _img(values)
+    lim = max(float(np.abs(v).max()) if limit is None else float(limit), 1e-6)
     if kind == "occlusion":  # signed: red = covering it lowers the class's probability
-        lim = max(float(np.abs(v).max()), 1e-6)
         im = ax.imshow(v, cmap="RdBu_r", vmin=-lim, vmax=lim)
     else:
-        im = ax.imshow(v, cmap="inferno", vmin=0)
+        im = ax.imshow(v, cmap="inferno", vmin=0, vmax=lim)
     if image is not None:
         _outline(ax, image)
     return im
 
 
-def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None):
+def _group_limits(maps, group: int) -> list[float]:
+    """The largest absolute value of each map, shared by consecutive groups of ``group`` maps."""
+    peaks = [float(np.abs(_img(m)).max()) for m in maps]
+    return [max(peaks[i - i % group:i - i % group + group]) for i in range(len(peaks))]
+
+
+def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, share_scale: int = 1):
     """One row per digit: the digit, its saliency map, its occlusion map (each with a colour bar
     and the digit's outline in green).
 
@@ -46,6 +61,9 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None):
         images: ``(N, 1, H, W)`` model inputs; saliency_maps, occlusion_maps: ``(N, H, W)``
             from :func:`~lenet_helpers.saliency` and :func:`~lenet_helpers.occlusion`.
         titles: one string per digit (e.g. "true 4, read 9 (87.8%)").
+        share_scale: consecutive groups of this many rows share one colour scale per column
+            (2: a correctly read digit and a misread one of the same class, compared on one
+            scale); 1: every map has its own.
 
     Returns:
         The ``(N, 3)`` array of axes.
@@ -53,13 +71,14 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None):
     n = len(images)
     fig = fig or plt.figure(figsize=(9.5, 2.9 * n))
     axes = fig.subplots(n, 3, squeeze=False)
+    sal_lim, occ_lim = _group_limits(saliency_maps, share_scale), _group_limits(occlusion_maps, share_scale)
     for i in range(n):
         axes[i, 0].imshow(_img(images[i]), cmap="gray")
         axes[i, 0].set_title(titles[i], fontsize=FONT + 1)
-        im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i])
+        im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i], sal_lim[i])
         fig.colorbar(im, ax=axes[i, 1], shrink=0.85).ax.tick_params(labelsize=FONT)
         axes[i, 1].set_title("saliency |gradient|", fontsize=FONT + 1)
-        im = _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i])
+        im = _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i], occ_lim[i])
         fig.colorbar(im, ax=axes[i, 2], shrink=0.85).ax.tick_params(labelsize=FONT)
         axes[i, 2].set_title("occlusion: drop in p(class)", fontsize=FONT + 1)
         for ax in axes[i]:
@@ -93,7 +112,7 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
         p = probabilities[i]
         top = np.argsort(-p)[:3]
         axes[i, 0].imshow(_img(images[i]), cmap="gray")
-        axes[i, 0].set_title(f"#{i + 1}: true {int(labels[i])}", fontsize=FONT, color="tab:red")
+        axes[i, 0].set_title(f"#{i + 1}: true {int(labels[i])}", fontsize=FONT, color="tab:blue")
         ax = axes[i, 1]
         colours = ["tab:red" if c != labels[i] else "tab:blue" for c in top]
         ax.barh(range(3), p[top][::-1] * 100, color=colours[::-1])
@@ -114,8 +133,9 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
         for a in [axes[i, 0], axes[i, 2], *axes[i, 3:]]:
             a.set_xticks([])
             a.set_yticks([])
-    fig.suptitle("Misread test digits: top-3 classes, occlusion map for the read class, and the nearest\n"
-                 "training digits in fc1 space (label, distance; blue = the true label)", fontsize=FONT + 1)
+    fig.suptitle("Misread test digits: top-3 classes (blue = the true label, red = others); occlusion map for the\n"
+                 "read class (red: covering there lowers its probability, blue: raises it; own scale per row);\n"
+                 "nearest training digits in fc1 space (label, distance; blue = the true label)", fontsize=FONT + 1)
     if fig.get_layout_engine() is None:
         fig.tight_layout()
     return axes
@@ -184,7 +204,9 @@ def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 
     one line per model, a dashed line at ``threshold`` %.
 
     The default figure is 10 in wide (``ncols`` panels a row); the legend goes in a spare panel
-    when there is one, else on the first.
+    when there is one, else on the first. Levels are plotted in the order of the curve (identity
+    first, harshest last): a panel whose levels decrease (smaller, resolution) has its x axis
+    inverted, so every curve reads harsher to the right.
 
     Args:
         curves: :func:`~lenet_helpers.invariance_curves`' DataFrame.
@@ -192,7 +214,7 @@ def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 
     """
     names = list(dict.fromkeys(curves["transform"]))
     nrows = (len(names) + ncols - 1) // ncols
-    fig = fig or plt.figure(figsize=(10, 3.0 * nrows), layout="constrained")
+    fig = fig or plt.figure(figsize=(10, 3.0 * nrows + 0.3), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     markers = ["o", "s", "^", "D"]
     for ax, name in zip(axes, names):
@@ -206,8 +228,12 @@ def plot_invariance_curves(curves: pd.DataFrame, transforms, threshold: float = 
         ax.tick_params(labelsize=FONT)
         ax.set_title(name, fontsize=FONT + 2)
         ax.grid(alpha=0.3)
+        levels = list(dict.fromkeys(group["level"]))
+        if len(levels) > 1 and levels[-1] < levels[0]:  # harsher = smaller (scale, resolution)
+            ax.invert_xaxis()
     for ax in axes[len(names):]:
         ax.set_axis_off()
+    fig.suptitle("Test accuracy under each transformation (every panel: harsher to the right)", fontsize=FONT + 2)
     handles, labels = axes[0].get_legend_handles_labels()
     if len(names) < len(axes):
         axes[len(names)].legend(handles, labels, loc="center", fontsize=FONT + 1, title="model",

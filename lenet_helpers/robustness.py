@@ -238,6 +238,12 @@ def invariance_curves(models: dict[str, nn.Module], digits: torch.Tensor, labels
     return pd.concat(frames, ignore_index=True)
 
 
+def format_level(level) -> str:
+    """A transformation level as printed in tables and sentences: ``3`` not ``3.0``, ``0.7``, ``1.6``
+    (``format(level, "g")``; levels are stored as floats once curves of ints and floats are concatenated)."""
+    return f"{float(level):g}"
+
+
 def breaking_point(curve: pd.DataFrame, threshold: float = 90.0):
     """The first level (in the curve's order, identity first) where accuracy falls below
     ``threshold`` %, or ``None`` if it never does. ``curve``: columns ``level``, ``accuracy``."""
@@ -245,15 +251,113 @@ def breaking_point(curve: pd.DataFrame, threshold: float = 90.0):
     return None if below.empty else below.iloc[0]["level"]
 
 
+def break_changes(curves: pd.DataFrame, threshold: float = 90.0, reference: str | None = None) -> pd.DataFrame:
+    """How each model's break (first level below ``threshold`` %) compares with a reference model's.
+
+    Levels are compared by their position in the curve (:data:`TRANSFORMS` lists them from the
+    identity to the harshest), so "later" means "at a harsher level" whether the levels grow
+    (shift) or shrink (smaller, resolution). A curve that never falls below the threshold breaks
+    after its harshest level.
+
+    Args:
+        curves: :func:`invariance_curves`' DataFrame.
+        reference: the model the others are compared with (default: the first in ``curves``).
+
+    Returns:
+        One row per (transformation, other model): ``transform``, ``model``, ``reference_break``,
+        ``break`` (levels, ``None`` = never below) and ``change``: ``"later"``, ``"earlier"`` or
+        ``"unchanged"``.
+
+    Raises:
+        ValueError: ``reference`` is not a model of ``curves``.
+    """
+    names = list(dict.fromkeys(curves["model"]))
+    reference = names[0] if reference is None else reference
+    if reference not in names:
+        raise ValueError(f"unknown reference model {reference!r}; the curves have {names}")
+    rows = []
+    for tname, group in curves.groupby("transform", sort=False):
+        ref = group[group["model"] == reference]
+        ref_break = breaking_point(ref, threshold)
+        levels = list(ref["level"])
+
+        def position(b):
+            return len(levels) if b is None else levels.index(b)
+
+        for mname in names:
+            if mname == reference:
+                continue
+            b = breaking_point(group[group["model"] == mname], threshold)
+            step = position(b) - position(ref_break)
+            rows.append({"transform": tname, "model": mname, "reference_break": ref_break, "break": b,
+                         "change": "later" if step > 0 else "earlier" if step < 0 else "unchanged"})
+    return pd.DataFrame(rows, columns=["transform", "model", "reference_break", "break", "change"], dtype=object)
+
+
+def _never(b) -> bool:
+    return b is None or (isinstance(b, float) and math.isnan(b))
+
+
+def _break_text(b, threshold: float) -> str:
+    return f"never below {threshold:g}%" if _never(b) else format_level(b)
+
+
+def break_summary(curves: pd.DataFrame, threshold: float = 90.0, reference: str | None = None) -> list[str]:
+    """One sentence per non-reference model: for which transformations its break comes later,
+    earlier or at the same level as the reference model's (:func:`break_changes`), with the levels.
+
+    E.g. ``"augmented vs default, first level below 90%: later (at a harsher level) for shift
+    (3 -> 5), larger (1.6 -> never below 90%); earlier (at a milder level) for noise (0.3 -> 0.2);
+    at the same level for rotation (30)."``
+    """
+    changes = break_changes(curves, threshold, reference)
+    reference = reference or list(dict.fromkeys(curves["model"]))[0]
+    out = []
+    for mname, group in changes.groupby("model", sort=False):
+        parts = []
+        for change, words in (("later", "later (at a harsher level)"), ("earlier", "earlier (at a milder level)"),
+                              ("unchanged", "at the same level")):
+            rows = group[group["change"] == change]
+            if rows.empty:
+                continue
+            items = [f"{r['transform']} ({_break_text(r['reference_break'], threshold)})" if change == "unchanged" else
+                     f"{r['transform']} ({_break_text(r['reference_break'], threshold)} -> "
+                     f"{_break_text(r['break'], threshold)})" for _, r in rows.iterrows()]
+            parts.append(f"{words} for {', '.join(items)}")
+        out.append(f"{mname} vs {reference}, first level below {threshold:g}%: " + "; ".join(parts) + ".")
+    return out
+
+
+def curves_table(curves: pd.DataFrame, transforms: dict | None = None, decimals: int = 1) -> str:
+    """:func:`invariance_curves`' accuracies as one small text table per transformation: the
+    levels as columns (:func:`format_level`), one row per model, accuracies (%) rounded to
+    ``decimals`` (the rounding of :func:`curves_report`, so both print the same numbers)."""
+    transforms = transforms or TRANSFORMS
+    blocks = []
+    for tname, group in curves.groupby("transform", sort=False):
+        label = transforms[tname][2] if tname in transforms else tname
+        levels = list(dict.fromkeys(group["level"]))
+        table = group.pivot(index="model", columns="level", values="accuracy")
+        table = table.loc[list(dict.fromkeys(group["model"])), levels]
+        table.columns = [format_level(v) for v in levels]
+        table.index.name = None
+        text = table.to_string(float_format=lambda v: f"{v:.{decimals}f}")
+        blocks.append(f"{tname}: {label}\n{text}")
+    return "\n\n".join(blocks)
+
+
 def curves_report(curves: pd.DataFrame, threshold: float = 90.0, transforms: dict | None = None) -> list[str]:
     """One sentence per transformation reading :func:`invariance_curves`' numbers.
 
     For each transformation and model: the clean accuracy, the first level where accuracy
-    falls below ``threshold`` % (the "break"), and the accuracy at the harshest level; then
-    which model keeps the most accuracy there. Levels are read in :data:`TRANSFORMS`' order,
-    which runs from the identity to the harshest level.
+    falls below ``threshold`` % (the "break"), and the accuracy at the harshest level; then,
+    with several models, whether each other model's break comes later, earlier or at the same
+    level as the first model's (:func:`break_changes`), and which model keeps the most accuracy
+    at the harshest level. Levels are read in :data:`TRANSFORMS`' order, which runs from the
+    identity to the harshest level, and printed with :func:`format_level`.
     """
     transforms = transforms or TRANSFORMS
+    changes = break_changes(curves, threshold) if curves["model"].nunique() > 1 else None
     lines = []
     for tname, group in curves.groupby("transform", sort=False):
         label = transforms[tname][2] if tname in transforms else tname
@@ -262,12 +366,20 @@ def curves_report(curves: pd.DataFrame, threshold: float = 90.0, transforms: dic
             b = breaking_point(curve, threshold)
             last[mname] = curve.iloc[-1]
             parts.append(f"{mname}: {curve.iloc[0]['accuracy']:.1f}% clean, "
-                         + (f"below {threshold:.0f}% from {b}" if b is not None else f"never below {threshold:.0f}%")
-                         + f", {curve.iloc[-1]['accuracy']:.1f}% at {curve.iloc[-1]['level']}")
-        best = max(last, key=lambda m: last[m]["accuracy"])
-        spread = max(r["accuracy"] for r in last.values()) - min(r["accuracy"] for r in last.values())
-        lines.append(f"{tname} ({label}): " + "; ".join(parts)
-                     + (f". At the harshest level {best} keeps {spread:.1f} points more." if len(last) > 1 else "."))
+                         + (f"below {threshold:g}% from {format_level(b)}" if b is not None
+                            else f"never below {threshold:g}%")
+                         + f", {curve.iloc[-1]['accuracy']:.1f}% at {format_level(curve.iloc[-1]['level'])}")
+        line = f"{tname} ({label}): " + "; ".join(parts) + "."
+        if changes is not None:
+            moves = changes[changes["transform"] == tname]
+            line += " " + " ".join(
+                f"The break stays at the same level for {r['model']}." if r["change"] == "unchanged" else
+                f"The break moves {r['change']} for {r['model']} ({_break_text(r['reference_break'], threshold)} -> "
+                f"{_break_text(r['break'], threshold)})." for _, r in moves.iterrows())
+            best = max(last, key=lambda m: last[m]["accuracy"])
+            spread = max(r["accuracy"] for r in last.values()) - min(r["accuracy"] for r in last.values())
+            line += f" At the harshest level {best} keeps {spread:.1f} points more."
+        lines.append(line)
     return lines
 
 

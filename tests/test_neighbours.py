@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers.neighbours import feature_layer, mistake_reading
+from lenet_helpers.neighbours import MISTAKE_RULES, feature_layer, mistake_reading, rule_report
 
 
 def test_fc1_features_are_the_84_values_after_tanh4():
@@ -47,16 +47,28 @@ def test_agreement_and_embeddings_separate_clusters():
         lh.embedding_2d(x, method="umap")
 
 
-def test_mistake_reading_follows_the_numbers():
+def test_mistake_reading_follows_the_numbers_and_tries_the_rules_in_order():
     p = np.full(10, 0.01)
     p[9], p[4] = 0.6, 0.31  # a 4 read as 9
-    verdict, text = mistake_reading(4, 9, p, [9, 9, 9, 4, 9], [1.0] * 5, [9, 9, 9, 4, 1], typical_distance=1.0)
-    assert verdict == "strange digit" and "3 of 5 labelled 9" in text and "rank 2" in text
-    verdict, text = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
-    assert verdict == "model error" and "in raw pixels 1 of 5 labelled 9 and 3 labelled 4" in text
-    verdict, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [3.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
-    assert verdict == "strange digit"  # split pixel neighbours, 3x the typical distance
-    verdict, text = mistake_reading(4, 9, p, [4, 4, 4, 9, 9], [3.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
-    assert verdict == "model error" and "last layer's boundary" in text
-    verdict, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
-    assert verdict == "ambiguous"
+    verdict, rule, text = mistake_reading(4, 9, p, [9, 9, 9, 4, 9], [1.0] * 5, [9, 9, 9, 4, 1], typical_distance=1.0)
+    assert (verdict, rule) == ("strange digit", 1) and "3 of 5 labelled 9" in text and "rank 2" in text
+    assert "Rule 1, strange digit" in text
+    verdict, rule, text = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
+    assert (verdict, rule) == ("model error", 2) and "in raw pixels 1 of 5 labelled 9 and 3 labelled 4" in text
+    reading = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [3.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
+    assert (reading.verdict, reading.rule) == ("strange digit", 3)  # split pixel neighbours, 3x the typical distance
+    verdict, rule, text = mistake_reading(4, 9, p, [4, 4, 4, 9, 9], [3.0] * 5, [4, 4, 4, 9, 1], typical_distance=1.0)
+    assert (verdict, rule) == ("model error", 2) and "last layer's boundary" in text  # far, but rule 2 comes first
+    verdict, rule, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [3.0] * 5, [9, 9, 9, 4, 1], typical_distance=1.0)
+    assert (verdict, rule) == ("strange digit", 1)  # far too, but rule 1 decided
+    verdict, rule, _ = mistake_reading(4, 9, p, [9, 9, 4, 9, 9], [1.0] * 5, [4, 1, 7, 9, 1], typical_distance=1.0)
+    assert (verdict, rule) == ("ambiguous", 4)
+
+
+def test_rule_report_counts_the_verdicts_of_each_rule():
+    lines = rule_report([1, 1, 2, 3, 1], ratios=[2.6, 2.7, 1.9, 2.6, 1.0])
+    assert len(lines) == len(MISTAKE_RULES) + 1
+    assert lines[0].startswith("rule 1 (") and lines[0].endswith("-> strange digit): 3 of 5")
+    assert lines[1].endswith("-> model error): 1 of 5") and lines[2].endswith("): 1 of 5")
+    assert lines[3].endswith("-> ambiguous): 0 of 5")
+    assert lines[4].startswith("3 of 5 misread digits lie more than 2x the typical distance")

@@ -2,6 +2,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # tests only: headless drawing
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -145,6 +146,42 @@ def test_steps_share_one_panel_size_and_title_their_real_size():
     boxes = [ax.get_window_extent() for ax in axes]
     assert boxes[0].width == pytest.approx(boxes[1].width) and boxes[0].height == pytest.approx(boxes[1].height)
     assert axes[0].get_title() == "a\n20x13 pixels"
+
+
+def test_invariance_curves_read_harsher_to_the_right():
+    curves = pd.DataFrame([{"model": m, "transform": t, "level": lv, "accuracy": 50.0} for m in ("default", "augmented")
+                           for t, (_, levels, _) in rb.TRANSFORMS.items() for lv in levels])
+    axes = px.plot_invariance_curves(curves, rb.TRANSFORMS)
+    inverted = {ax.get_title(): ax.xaxis_inverted() for ax in axes if ax.get_title()}
+    assert inverted == {t: levels[-1] < levels[0] for t, (_, levels, _) in rb.TRANSFORMS.items()}
+    assert inverted["smaller"] and inverted["resolution"] and not inverted["shift"]
+
+
+def test_attribution_pairs_share_one_colour_scale():
+    occ = torch.zeros(4, 32, 32)
+    occ[0, 0, 0], occ[1, 0, 0], occ[2, 0, 0], occ[3, 0, 0] = 0.9, -0.1, 0.2, -0.4
+    sal = torch.rand(4, 32, 32)
+    axes = px.plot_attributions(torch.rand(4, 1, 32, 32), sal, occ, ["a"] * 4, share_scale=2)
+    occ_lims = [ax.get_images()[0].get_clim() for ax in axes[:, 2]]
+    assert occ_lims == [(pytest.approx(-0.9), pytest.approx(0.9))] * 2 + [(pytest.approx(-0.4), pytest.approx(0.4))] * 2
+    sal_lims = [ax.get_images()[0].get_clim()[1] for ax in axes[:, 1]]
+    assert sal_lims[0] == sal_lims[1] == pytest.approx(float(sal[:2].max()))
+    own = px.plot_attributions(torch.rand(4, 1, 32, 32), sal, occ, ["a"] * 4)
+    assert own[1, 2].get_images()[0].get_clim() == (pytest.approx(-0.1), pytest.approx(0.1))
+    assert px.probability_text("p(true)", 0.9999) == "p(true) > 99.9%"
+    assert px.probability_text("p(true)", 0.13) == "p(true) = 13.0%"
+
+
+def test_error_explorer_titles_the_true_label_in_blue():
+    axes = px.plot_error_explorer(torch.rand(2, 1, 32, 32), torch.tensor([4, 8]), _preds(2)[3], torch.randn(2, 32, 32),
+                                  torch.rand(2, 5, 1, 32, 32), np.array([[4, 9, 9, 9, 9]] * 2), np.ones((2, 5)))
+    def colour(ax):
+        return matplotlib.colors.to_hex(ax.title.get_color())
+
+    blue, red = matplotlib.colors.to_hex("tab:blue"), matplotlib.colors.to_hex("tab:red")
+    assert colour(axes[0, 0]) == blue and axes[0, 0].get_title() == "#1: true 4"
+    assert colour(axes[0, 3]) == blue and colour(axes[0, 4]) == red
+    assert "red: covering there lowers its probability" in axes[0, 0].figure.get_suptitle()
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))

@@ -95,6 +95,60 @@ def test_accuracy_under_agrees_with_evaluate_and_drops_when_rotated(trained_mode
     assert rb.curves_report(both)[0].startswith("shift (")
 
 
+def _curves(accuracies: dict) -> "pd.DataFrame":
+    """Synthetic invariance curves: {(model, transform): accuracies at TRANSFORMS' levels}."""
+    import pandas as pd
+
+    return pd.DataFrame([{"model": m, "transform": t, "level": float(lv), "accuracy": a, "errors": 0}
+                         for (m, t), accs in accuracies.items() for lv, a in zip(rb.TRANSFORMS[t][1], accs)])
+
+
+def test_break_changes_say_which_way_each_break_moved():
+    curves = _curves({
+        ("default", "shift"): [99, 98, 95, 85, 60, 50, 40, 30],      # breaks at 3
+        ("augmented", "shift"): [99, 99, 98, 97, 93, 85, 60, 30],    # at 5: later
+        ("default", "noise"): [99, 98, 93, 77, 59, 31, 20],          # at 0.3
+        ("augmented", "noise"): [99, 98, 76, 48, 23, 11, 10],        # at 0.2: earlier
+        ("default", "rotation"): [99, 97, 93, 80, 62, 41, 25, 14],   # at 30
+        ("augmented", "rotation"): [99, 99, 96, 89, 75, 54, 36, 17],  # at 30: unchanged
+        ("default", "smaller"): [99, 98, 97, 89, 73, 50, 21],        # at 0.7 (levels decrease)
+        ("augmented", "smaller"): [99, 99, 98, 95, 84, 64, 26],      # at 0.6: later = harsher
+        ("default", "larger"): [99, 98, 97, 95, 91, 77],             # at 1.6
+        ("augmented", "larger"): [99, 99, 99, 98, 96, 91],           # never: later
+    })
+    changes = rb.break_changes(curves).set_index("transform")
+    assert changes["change"].to_dict() == {"shift": "later", "noise": "earlier", "rotation": "unchanged",
+                                           "smaller": "later", "larger": "later"}
+    assert changes.loc["larger", "break"] is None and changes.loc["shift", "break"] == 5
+    assert rb.break_summary(curves) == [
+        "augmented vs default, first level below 90%: later (at a harsher level) for shift (3 -> 5), "
+        "smaller (0.7 -> 0.6), larger (1.6 -> never below 90%); earlier (at a milder level) for noise (0.3 -> 0.2); "
+        "at the same level for rotation (30)."]
+    assert rb.break_changes(curves, reference="augmented").set_index("transform")["change"]["noise"] == "later"
+    with pytest.raises(ValueError, match="unknown reference model"):
+        rb.break_changes(curves, reference="dropout")
+    report = rb.curves_report(curves)
+    assert "below 90% from 3, 30.0% at 8;" in report[0] and "The break moves later for augmented (3 -> 5)." in report[0]
+    assert "The break moves earlier for augmented (0.3 -> 0.2)." in report[1]
+    assert "The break stays at the same level for augmented." in report[2]
+    assert not any(".0," in line or ".0;" in line or ".0)" in line for line in report)  # levels without ".0"
+
+
+def test_curves_table_has_one_compact_table_per_transformation():
+    curves = _curves({("default", "shift"): [99, 98, 95, 85, 60, 50, 40, 30.04],
+                      ("augmented", "shift"): [99, 99, 98, 97, 93, 85, 60, 30],
+                      ("default", "smaller"): [99, 98, 97, 89, 73, 50, 21],
+                      ("augmented", "smaller"): [99, 99, 98, 95, 84, 64, 26]})
+    lines = rb.curves_table(curves).splitlines()
+    assert lines[0] == "shift: shift right (pixels of 28)"
+    assert lines[1].split() == ["0", "1", "2", "3", "4", "5", "6", "8"]  # the levels as columns, no ".0"
+    assert lines[2].split() == ["default", "99.0", "98.0", "95.0", "85.0", "60.0", "50.0", "40.0", "30.0"]
+    assert lines[3].split()[0] == "augmented" and lines[4] == ""
+    assert lines[5] == "smaller: scale factor (smaller)" and lines[6].split() == ["1", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4"]
+    assert len(lines) == 9  # 4 lines a table (title, levels, two models), a blank line between
+    assert rb.format_level(3.0) == "3" and rb.format_level(0.7) == "0.7" and rb.format_level(28) == "28"
+
+
 def test_normalize_stroke_width_brings_pens_to_mnist_width():
     for size, thickness in ((200, 40), (200, 3), (32, 2)):
         steps = lh.preprocess_steps(lh.draw_digit(7, size=size, thickness=thickness))
