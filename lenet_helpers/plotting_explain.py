@@ -61,9 +61,11 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
         images: ``(N, 1, H, W)`` model inputs; saliency_maps, occlusion_maps: ``(N, H, W)``
             from :func:`~lenet_helpers.saliency` and :func:`~lenet_helpers.occlusion`.
         titles: one string per digit (e.g. "true 4, read 9 (87.8%)").
-        share_scale: consecutive groups of this many rows share one colour scale per column
-            (2: a correctly read digit and a misread one of the same class, compared on one
-            scale); 1: every map has its own.
+        share_scale: consecutive groups of this many rows share one occlusion colour scale
+            (2: a correctly read digit and a misread one of the same class, compared in the same
+            units of probability); 1: every map has its own. Saliency maps always keep their own
+            scale (their pattern, not their size, is what is read; a misread digit's gradients
+            can be several times larger and would leave its partner's map black).
 
     Returns:
         The ``(N, 3)`` array of axes.
@@ -71,11 +73,11 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
     n = len(images)
     fig = fig or plt.figure(figsize=(9.5, 2.9 * n))
     axes = fig.subplots(n, 3, squeeze=False)
-    sal_lim, occ_lim = _group_limits(saliency_maps, share_scale), _group_limits(occlusion_maps, share_scale)
+    occ_lim = _group_limits(occlusion_maps, share_scale)
     for i in range(n):
         axes[i, 0].imshow(_img(images[i]), cmap="gray")
         axes[i, 0].set_title(titles[i], fontsize=FONT + 1)
-        im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i], sal_lim[i])
+        im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i])
         fig.colorbar(im, ax=axes[i, 1], shrink=0.85).ax.tick_params(labelsize=FONT)
         axes[i, 1].set_title("saliency |gradient|", fontsize=FONT + 1)
         im = _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i], occ_lim[i])

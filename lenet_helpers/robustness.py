@@ -306,7 +306,7 @@ def break_summary(curves: pd.DataFrame, threshold: float = 90.0, reference: str 
     """One sentence per non-reference model: for which transformations its break comes later,
     earlier or at the same level as the reference model's (:func:`break_changes`), with the levels.
 
-    E.g. ``"augmented vs default, first level below 90%: later (at a harsher level) for shift
+    E.g. ``"Break (first level below 90%) of augmented vs default: later (at a harsher level) for shift
     (3 -> 5), larger (1.6 -> never below 90%); earlier (at a milder level) for noise (0.3 -> 0.2);
     at the same level for rotation (30)."``
     """
@@ -324,7 +324,7 @@ def break_summary(curves: pd.DataFrame, threshold: float = 90.0, reference: str 
                      f"{r['transform']} ({_break_text(r['reference_break'], threshold)} -> "
                      f"{_break_text(r['break'], threshold)})" for _, r in rows.iterrows()]
             parts.append(f"{words} for {', '.join(items)}")
-        out.append(f"{mname} vs {reference}, first level below {threshold:g}%: " + "; ".join(parts) + ".")
+        out.append(f"Break (first level below {threshold:g}%) of {mname} vs {reference}: " + "; ".join(parts) + ".")
     return out
 
 

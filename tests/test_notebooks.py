@@ -241,14 +241,19 @@ def test_11_solution_runs(tmp_path, monkeypatch, series):
 def test_12_readings_name_real_mistakes_of_the_model(series):
     text = text_of(series["nb"]["12"])
     readings = re.findall(r"#\d+ \(test #(\d+)\): read as (\d) \([^)]*\), true (\d) .*?\. "
-                          r"(Strange digit|Model error|Ambiguous)", text)
+                          r"Rule (\d), (strange digit|model error|ambiguous)", text)
     assert len(readings) >= 3
     test = lh.mnist_tensors(device="cpu", subset=QUICK["SUBSET"]).test
     predicted, _ = lh.predict(series["model"], test)
-    for index, read_as, true, _ in readings:  # each sentence is about a digit the model really misreads
+    for index, read_as, true, rule, verdict in readings:  # each sentence is about a digit the model really misreads
         assert int(test.tensors[1][int(index)]) == int(true) and int(predicted[int(index)]) == int(read_as) != int(true)
+        assert lh.neighbours.MISTAKE_RULES[int(rule) - 1][0] == verdict
     wrong = int((predicted != test.tensors[1]).sum())
     assert f"misread: {wrong} (" in text
+    decided = [int(n) for n in re.findall(r"- rule \d \(.*?\): (\d+) of (?:\d+)", text)]
+    assert len(decided) == 4 and sum(decided) == wrong  # every misread digit decided by exactly one rule
+    assert re.search(rf"\d+ of {wrong} misread digits lie more than 2x the typical distance", text)
+    assert "p(true) = >" not in text and "= >99.9%" not in text
     assert re.search(r"label agreement of the 10 nearest digits: raw pixels \d+\.\d%, fc1 features \d+\.\d%", text)
 
 
@@ -258,7 +263,12 @@ def test_13_reads_every_curve_and_measures_the_stroke_step(series):
     text = text_of(series["nb"]["13"])
     for name in TRANSFORMS:
         assert re.search(rf"- {name} \(.*default: \d+\.\d% clean.*augmented: \d+\.\d% clean", text), name
-    assert "Augmentation moves the break (first level below 90%) for:" in text
+    line = re.search(r"- Break \(first level below 90%\) of augmented vs default: (.*)", text).group(1)
+    assert all(line.count(f" {name} (") == 1 for name in TRANSFORMS), line  # every transformation, one direction
+    assert re.match(r"(later|earlier|at the same level) \(?", line)
+    for name, (_, levels, label) in TRANSFORMS.items():  # one compact table a transformation, levels as printed
+        assert f"{name}: {label}\n " + " ".join(f"{float(v):g}" for v in levels) in re.sub(r" +", " ", text), name
+    assert not re.search(r"below 90% from \d+\.0\b", text)  # levels as 3, not 3.0
     m = re.search(r"Stroke-width step on (\d+) varied drawn digits \(default model\): ([\d.]+)% -> ([\d.]+)% "
                   r"\(([+-][\d.]+) points\)", text)
     assert m and int(m.group(1)) == 120

@@ -121,7 +121,7 @@ def test_break_changes_say_which_way_each_break_moved():
                                            "smaller": "later", "larger": "later"}
     assert changes.loc["larger", "break"] is None and changes.loc["shift", "break"] == 5
     assert rb.break_summary(curves) == [
-        "augmented vs default, first level below 90%: later (at a harsher level) for shift (3 -> 5), "
+        "Break (first level below 90%) of augmented vs default: later (at a harsher level) for shift (3 -> 5), "
         "smaller (0.7 -> 0.6), larger (1.6 -> never below 90%); earlier (at a milder level) for noise (0.3 -> 0.2); "
         "at the same level for rotation (30)."]
     assert rb.break_changes(curves, reference="augmented").set_index("transform")["change"]["noise"] == "later"
