@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from .io import atomic_write
 from .evaluation import format_confidence
@@ -339,18 +340,20 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
 
 
 def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", ncols: int = 3,
-                 annotate: bool = True):
+                 annotate: bool = True, vmax: float | None = None):
     """The 5x5 kernels ``(K, 5, 5)`` of conv1, red positive, blue negative, weights written in (10 pt).
 
     ``ncols`` kernels per row (3 by default: 3 in per kernel, room for the values; with
     ``annotate=False`` the values are left out, for many small kernels); ``title`` labels the
-    shared colour bar.
+    shared colour bar, which runs from ``-vmax`` to ``vmax`` (default: the largest absolute
+    weight; pass one value to draw several networks' kernels on the same scale).
     """
     kernels = kernels.detach().cpu()
-    lim = float(kernels.abs().max()) or 1.0
+    lim = vmax or float(kernels.abs().max()) or 1.0
     fig, axes = grid(len(kernels), ncols, min(3.0, 8.4 / ncols), fig)
     for k, ax in enumerate(axes):
         im = ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_aspect("equal", adjustable="box")  # square kernels, also when grid() set adjustable="datalim"
         for (i, j), x in (np.ndenumerate(kernels[k].numpy()) if annotate else ()):
             ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > 0.6 * lim else "black")
@@ -363,6 +366,11 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", n
 
 def plot_histories(histories: dict, axes=None):
     """Every network's learning curves on one figure: training loss (left), valid accuracy (right).
+
+    The legend goes below the two panels when their figure uses constrained layout (so it covers
+    no curve), else inside the accuracy panel. Lines already drawn on either axes with a label
+    (e.g. a reference level) join the legend. A network whose accuracy stays more than 10 points
+    under the others' is left below the accuracy axis and named there, with its range (%).
 
     Args:
         histories: ``{label: history DataFrame}`` as :func:`lenet_helpers.train` returns them.
@@ -382,28 +390,56 @@ def plot_histories(histories: dict, axes=None):
                 title="Training loss per epoch")
     plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 0.01, 2 rather than 10^-2, 2x10^0
     ax_loss.yaxis.set_major_formatter(plain)
+    ax_loss.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     losses = pd.concat([h["train_loss"] for h in histories.values()])
-    # Within one decade there are no decade ticks to label: label the 2, 3, ... ticks instead.
-    ax_loss.yaxis.set_minor_formatter(plain if losses.max() < 10 * losses.min() else matplotlib.ticker.NullFormatter())
+    if losses.max() < 10 * losses.min():
+        # Within about one decade the decade ticks alone leave most of the axis unlabelled: label 1, 1.5, 2, 3, 5, 7.
+        ax_loss.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
     ax_acc.set(xlabel="epoch", ylabel="valid accuracy (%)", title="Validation accuracy per epoch")
+    # A network far below the others (more than 10 points under the median network's lowest point) would
+    # squeeze every other curve into a sliver: keep the axis on the others and name it below the axis.
+    lowest = pd.Series({label: h["valid_acc"].min() for label, h in histories.items()})
+    behind = [label for label, h in histories.items() if h["valid_acc"].max() < lowest.median() - 10]
+    if behind and len(behind) < len(histories):
+        bottom = lowest.drop(index=behind).min() - 1
+        ax_acc.set_ylim(bottom, None)
+        ax_acc.text(0.02, 0.03, "below the axis: " + ", ".join(
+            f"{label} ({histories[label]['valid_acc'].min():.1f}-{histories[label]['valid_acc'].max():.1f}%)"
+            for label in behind), transform=ax_acc.transAxes, fontsize=10, color="0.3")
     epochs = max(len(h) for h in histories.values())
     for ax in axes:
         ax.set_xticks(range(1, epochs + 1))
         ax.grid(alpha=0.3)
-    ax_acc.legend(loc="lower right", fontsize=10)
+    handles = {}
+    for ax in (ax_acc, ax_loss):
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig = ax_acc.figure
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        longest = max(len(label) for label in handles)
+        ncols = max(1, min(4, len(handles), 80 // (longest + 6)))  # about 80 characters of 10 pt text per row
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=ncols, fontsize=10)
+    else:
+        ax_acc.legend(handles.values(), handles.keys(), loc="lower right", fontsize=10)
     return ax_loss, ax_acc
 
 
 def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both networks get wrong"):
     """Heatmap of :func:`lenet_helpers.comparison.error_overlap`: shared mistakes of each pair of networks.
 
-    The diagonal is each network's own number of mistakes. Returns the Axes.
+    The diagonal is each network's own number of mistakes; the colour scale follows the off-diagonal
+    (shared) counts, so the diagonal saturates. Returns the Axes.
     """
     import seaborn as sns
 
     n = len(overlap)
     ax = ax or plt.figure(figsize=(0.8 * n + 3, 0.7 * n + 2)).gca()
-    sns.heatmap(overlap, annot=True, fmt="d", cmap="Reds", cbar_kws={"label": "test digits"}, square=True,
+    values = overlap.to_numpy()
+    shared = values[~np.eye(n, dtype=bool)]
+    # The colour scale follows the shared mistakes; the diagonal (each network's own count, larger) saturates.
+    vmax = max(1, int(shared.max())) if n > 1 else None
+    sns.heatmap(overlap, annot=True, fmt="d", cmap="Reds", vmin=0, vmax=vmax, square=True,
+                cbar_kws={"label": "test digits both misread\n(diagonal: own mistakes, off the scale)"},
                 linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
     ax.set(title=title)
     ax.tick_params(axis="x", rotation=45)

@@ -86,6 +86,42 @@ def _history(epochs=15):
                          "train_acc": (100 - 3 / e).numpy(), "valid_acc": (99 - 2 / e).numpy(), "seconds": 1.0})
 
 
+def _histories():
+    """Eight networks' histories; "slow" stays about 40 points under the others (like lenet_gap after 2 epochs)."""
+    runs = {f"net{k}": _history(2) for k in range(7)}
+    slow = _history(2)
+    slow["valid_acc"] = [50.6, 59.8]
+    return {**runs, "slow": slow}
+
+
+def _overlap():
+    names = [f"net{k}" for k in range(8)]
+    shared = pd.DataFrame(150, index=names, columns=names)
+    for k, name in enumerate(names):
+        shared.loc[name, name] = 3871 if k == 3 else 300
+    shared.iloc[0, 1] = shared.iloc[1, 0] = 60
+    return shared
+
+
+def test_histories_keep_the_axis_on_the_pack_and_name_the_network_left_below():
+    ax_loss, ax_acc = lh.plot_histories(_histories())
+    texts = [t.get_text() for t in ax_acc.texts]
+    assert texts == ["below the axis: slow (50.6-59.8%)"]
+    assert ax_acc.get_ylim()[0] > 59.8  # the others are not squeezed into a sliver
+    legend = ax_acc.figure.legends[0]  # below the panels, not over the curves
+    assert [t.get_text() for t in legend.get_texts()] == [f"net{k}" for k in range(7)] + ["slow"]
+    ax_loss.figure.canvas.draw()
+    assert {t.get_text() for t in ax_loss.get_yticklabels() if t.get_text()} >= {"0.2", "0.3"}  # within one decade
+    _, ax_acc = lh.plot_histories({"a": _history(2), "b": _history(2)})
+    assert not ax_acc.texts  # nobody far behind: the axis shows everyone
+
+
+def test_error_overlap_colours_follow_the_shared_mistakes():
+    ax = lh.plot_error_overlap(_overlap())
+    mesh = ax.collections[0]
+    assert mesh.norm.vmax == 150 and mesh.norm.vmin == 0  # the largest off-diagonal count, not 3871
+
+
 def _cm():
     g = torch.Generator().manual_seed(0)
     labels = torch.randint(0, 10, (10000,), generator=g)
@@ -126,6 +162,8 @@ FIGURES = {
         {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),
          "28x28 centred": torch.rand(28, 28), "model input": torch.rand(1, 32, 32)},
         names={"20x20 box": "scaled to fit 20x20"})[0].figure,
+    "histories": lambda: lh.plot_histories(_histories())[0].figure,
+    "error_overlap": lambda: lh.plot_error_overlap(_overlap()).figure,
     # notebooks 12-13 (lenet_helpers/plotting_explain.py), at the sizes the notebooks use
     "attributions": lambda: px.plot_attributions(torch.rand(6, 1, 32, 32), torch.rand(6, 32, 32),
                                                  torch.randn(6, 32, 32), ["test #1234: true 4, read 9\np(true) = 12.3%"] * 6)[0, 0].figure,
