@@ -195,7 +195,10 @@ def test_sigint_during_training_exits_130_and_keeps_the_model(tmp_path, mnist):
     before = ckpt.read_bytes()
     proc = subprocess.Popen([sys.executable, "-m", "lenet_helpers", "train", "--epochs", "50", "--subset", "3000",
                              "--checkpoint", str(ckpt), "--history", str(csv)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TQDM_DISABLE": "1"},
+                            # Ctrl-C as in a terminal: a job started in the background by a non-interactive shell
+                            # (a CI script, `nohup ... &`) inherits SIGINT ignored, and Python then keeps ignoring it.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:  # wait for the first epoch's log line, then press Ctrl-C in epoch 2
         if re.search(r"Epoch: 1\b", line):
             break
