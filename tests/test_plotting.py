@@ -106,7 +106,7 @@ def _overlap():
 def test_histories_keep_the_axis_on_the_pack_and_name_the_network_left_below():
     ax_loss, ax_acc = lh.plot_histories(_histories())
     texts = [t.get_text() for t in ax_acc.texts]
-    assert texts == ["below the axis: slow (50.6-59.8%)"]
+    assert texts == ["below the axis:\nslow (50.6-59.8%)"]
     assert ax_acc.get_ylim()[0] > 59.8  # the others are not squeezed into a sliver
     legend = ax_acc.figure.legends[0]  # below the panels, not over the curves
     assert [t.get_text() for t in legend.get_texts()] == [f"net{k}" for k in range(7)] + ["slow"]
@@ -114,6 +114,8 @@ def test_histories_keep_the_axis_on_the_pack_and_name_the_network_left_below():
     assert {t.get_text() for t in ax_loss.get_yticklabels() if t.get_text()} >= {"0.2", "0.3"}  # within one decade
     _, ax_acc = lh.plot_histories({"a": _history(2), "b": _history(2)})
     assert not ax_acc.texts  # nobody far behind: the axis shows everyone
+    many = {**_histories(), **{f"slow{k}": _histories()["slow"] for k in range(4)}}
+    assert lh.plotting.small_text(lh.plot_histories(many)[1].figure) == []  # five far behind still fit the panel
 
 
 def test_error_overlap_colours_follow_the_shared_mistakes():
