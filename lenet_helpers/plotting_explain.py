@@ -53,7 +53,8 @@ def _group_limits(maps, group: int) -> list[float]:
     return [max(peaks[i - i % group:i - i % group + group]) for i in range(len(peaks))]
 
 
-def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, share_scale: int = 1):
+def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, share_scale: int = 1,
+                      occlusion_title: str = "occlusion: drop in p(class)"):
     """One row per digit: the digit, its saliency map, its occlusion map (each with a colour bar
     and the digit's outline in green).
 
@@ -66,6 +67,8 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
             units of probability); 1: every map has its own. Saliency maps always keep their own
             scale (their pattern, not their size, is what is read; a misread digit's gradients
             can be several times larger and would leave its partner's map black).
+        occlusion_title: the occlusion column's title; name the class the maps were made for
+            (e.g. "occlusion: drop in p(true)").
 
     Returns:
         The ``(N, 3)`` array of axes.
@@ -82,7 +85,7 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
         axes[i, 1].set_title("saliency |gradient|", fontsize=FONT + 1)
         im = _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i], occ_lim[i])
         fig.colorbar(im, ax=axes[i, 2], shrink=0.85).ax.tick_params(labelsize=FONT)
-        axes[i, 2].set_title("occlusion: drop in p(class)", fontsize=FONT + 1)
+        axes[i, 2].set_title(occlusion_title, fontsize=FONT + 1)
         for ax in axes[i]:
             ax.set_xticks([])
             ax.set_yticks([])
