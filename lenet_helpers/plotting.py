@@ -403,9 +403,9 @@ def plot_histories(histories: dict, axes=None):
     if behind and len(behind) < len(histories):
         bottom = lowest.drop(index=behind).min() - 1
         ax_acc.set_ylim(bottom, None)
-        ax_acc.text(0.02, 0.03, "below the axis:\n" + "\n".join(  # one per line: stays inside the panel
+        ax_acc.text(0.98, 0.03, "below the axis:\n" + "\n".join(  # one per line, bottom right: curves rise
             f"{label} ({histories[label]['valid_acc'].min():.1f}-{histories[label]['valid_acc'].max():.1f}%)"
-            for label in behind), transform=ax_acc.transAxes, fontsize=10, color="0.3", va="bottom")
+            for label in behind), transform=ax_acc.transAxes, fontsize=10, color="0.3", va="bottom", ha="right")
     epochs = max(len(h) for h in histories.values())
     for ax in axes:
         ax.set_xticks(range(1, epochs + 1))
