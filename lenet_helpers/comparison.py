@@ -151,7 +151,7 @@ def benchmark_results(path=None) -> tuple[pd.DataFrame, str]:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no benchmark results at {path}: run `python benchmarks/architectures.py` first")
-        source = f"{path}"
+        source = str(path)
     else:
         local = artifacts_dir() / "benchmarks" / "architectures" / "results.csv"
         path = local if local.is_file() else SHIPPED_BENCHMARK

@@ -353,7 +353,8 @@ def plot_kernels(kernels: torch.Tensor, fig=None, title="conv1 kernel weight", n
     fig, axes = grid(len(kernels), ncols, min(3.0, 8.4 / ncols), fig)
     for k, ax in enumerate(axes):
         im = ax.imshow(kernels[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
-        ax.set_aspect("equal", adjustable="box")  # square kernels, also when grid() set adjustable="datalim"
+        ax.set_aspect("equal", adjustable="box")  # square cells: with adjustable="datalim" (found set here) a
+        # constrained-layout subfigure stretched the 5x5 kernels
         for (i, j), x in (np.ndenumerate(kernels[k].numpy()) if annotate else ()):
             ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=10,
                     color="white" if abs(x) > 0.6 * lim else "black")
@@ -404,7 +405,7 @@ def plot_histories(histories: dict, axes=None):
         bottom = lowest.drop(index=behind).min() - 1
         ax_acc.set_ylim(bottom, None)
         ax_acc.text(0.98, 0.03, "below the axis:\n" + "\n".join(  # one per line, bottom right: curves rise
-            f"{label} ({histories[label]['valid_acc'].min():.1f}-{histories[label]['valid_acc'].max():.1f}%)"
+            f"{label} ({lowest[label]:.1f}-{histories[label]['valid_acc'].max():.1f}%)"
             for label in behind), transform=ax_acc.transAxes, fontsize=10, color="0.3", va="bottom", ha="right")
     epochs = max(len(h) for h in histories.values())
     for ax in axes:

@@ -8,21 +8,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 
 from .evaluation import format_confidence
+from .plotting import _as_image
 
 FONT = 10
 
 
-def _img(x) -> np.ndarray:
-    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-    return x.reshape(x.shape[-2:]) if x.ndim > 2 else x
-
-
 def _outline(ax, image):
     """The digit's outline (half-way grey level) drawn over a map, so the map can be read against the strokes."""
-    v = _img(image)
+    v = _as_image(image)
     ax.contour(v, levels=[(float(v.min()) + float(v.max())) / 2], colors="limegreen", linewidths=1.0)
 
 
@@ -36,7 +31,7 @@ def probability_text(name: str, probability: float) -> str:
 def _attribution(ax, values, kind, image=None, limit=None):
     """Draw one map; ``limit``: the colour scale's end (occlusion: +-limit, saliency: 0..limit),
     default the map's own largest absolute value."""
-    v = _img(values)
+    v = _as_image(values)
     lim = max(float(np.abs(v).max()) if limit is None else float(limit), 1e-6)
     if kind == "occlusion":  # signed: red = covering it lowers the class's probability
         im = ax.imshow(v, cmap="RdBu_r", vmin=-lim, vmax=lim)
@@ -49,7 +44,7 @@ def _attribution(ax, values, kind, image=None, limit=None):
 
 def _group_limits(maps, group: int) -> list[float]:
     """The largest absolute value of each map, shared by consecutive groups of ``group`` maps."""
-    peaks = [float(np.abs(_img(m)).max()) for m in maps]
+    peaks = [float(np.abs(_as_image(m)).max()) for m in maps]
     return [max(peaks[i - i % group:i - i % group + group]) for i in range(len(peaks))]
 
 
@@ -78,7 +73,7 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
     axes = fig.subplots(n, 3, squeeze=False)
     occ_lim = _group_limits(occlusion_maps, share_scale)
     for i in range(n):
-        axes[i, 0].imshow(_img(images[i]), cmap="gray")
+        axes[i, 0].imshow(_as_image(images[i]), cmap="gray")
         axes[i, 0].set_title(titles[i], fontsize=FONT + 1)
         im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i])
         fig.colorbar(im, ax=axes[i, 1], shrink=0.85).ax.tick_params(labelsize=FONT)
@@ -116,7 +111,7 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
     for i in range(m):
         p = probabilities[i]
         top = np.argsort(-p)[:3]
-        axes[i, 0].imshow(_img(images[i]), cmap="gray")
+        axes[i, 0].imshow(_as_image(images[i]), cmap="gray")
         axes[i, 0].set_title(f"#{i + 1}: true {int(labels[i])}", fontsize=FONT, color="tab:blue")
         ax = axes[i, 1]
         colours = ["tab:red" if c != labels[i] else "tab:blue" for c in top]
@@ -131,7 +126,7 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
         axes[i, 2].set_title(f"occl. p({top[0]})", fontsize=FONT)
         for j in range(k):
             a = axes[i, 3 + j]
-            a.imshow(_img(neighbour_images[i][j]), cmap="gray")
+            a.imshow(_as_image(neighbour_images[i][j]), cmap="gray")
             lab = int(neighbour_labels[i][j])
             a.set_title(f"{lab}, d={neighbour_distances[i][j]:.1f}", fontsize=FONT,
                         color="tab:blue" if lab == int(labels[i]) else "tab:red")
@@ -196,7 +191,7 @@ def plot_transform_examples(digit, transforms, fig=None):
             if c >= len(levels):
                 ax.set_axis_off()
                 continue
-            ax.imshow(_img(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(_as_image(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{levels[c]}", fontsize=FONT)
         axes[r, 0].set_ylabel(name, fontsize=FONT + 1)
     if fig.get_layout_engine() is None:

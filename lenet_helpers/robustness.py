@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import MNIST_MEAN, MNIST_STD
+from .preprocessing import MNIST_MEAN, MNIST_STD, check_preprocessing
 from .strokes import stroke_width  # noqa: F401  (part of the lab's measuring kit)
 
 SIDE = 28
@@ -151,13 +151,12 @@ def to_model_input(digits: torch.Tensor, preprocessing: str = "resize32") -> tor
     Raises:
         ValueError: unknown preprocessing.
     """
+    check_preprocessing(preprocessing)
     x = digits.float().unsqueeze(1)
     if preprocessing == "resize32":
         x = F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
     elif preprocessing == "pad32":
         x = F.pad(x, (2, 2, 2, 2))
-    elif preprocessing != "raw28":
-        raise ValueError(f"unknown preprocessing {preprocessing!r}: use 'resize32', 'pad32' or 'raw28'")
     return (x - MNIST_MEAN) / MNIST_STD
 
 
