@@ -21,6 +21,8 @@ import time
 import pandas as pd
 
 import lenet_helpers as lh
+from lenet_helpers.settings import machine
+from lenet_helpers.files import atomic_write
 
 #: Rows of the table: (label, registered name, constructor arguments).
 VARIANTS = [(name, name, {}) for name in lh.available_models()] + [
@@ -39,7 +41,7 @@ def main(argv=None) -> int:
     if args.epochs < 1 or (args.subset is not None and args.subset < 1):
         parser.error("--epochs and --subset must be positive")
 
-    print(f"Machine: {lh.machine()}")
+    print(f"Machine: {machine()}")
     device = lh.pick_device()
     folder = lh.artifacts_dir() / "benchmarks" / "architectures"
     data = {}
@@ -79,7 +81,7 @@ def main(argv=None) -> int:
     print(out.to_string(index=False))
     print(f"nearest class mean (no training): test accuracy {ncm:.2f}%")
     csv = folder / "results.csv"
-    lh.atomic_write(csv, lambda tmp: per_run.to_csv(tmp, index=False))
+    atomic_write(csv, lambda tmp: per_run.to_csv(tmp, index=False))
     print(f"per-run figures: {csv}")
     return 0
 

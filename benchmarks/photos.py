@@ -23,7 +23,7 @@ import pandas as pd
 from PIL import Image
 
 import lenet_helpers as lh
-from lenet_helpers.photos import DIGIT_KINDS, photo_set
+from lenet_helpers.digits.synthetic import DIGIT_KINDS, photo_set
 
 
 def global_threshold_input(img: Image.Image):

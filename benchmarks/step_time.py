@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 import lenet_helpers as lh
+from lenet_helpers.settings import machine
 
 TRAIN_IMAGES, EPOCHS = 55_000, 15
 
@@ -95,7 +96,7 @@ def main(argv=None) -> None:
 
     device = lh.pick_device(verbose=False)
     data = lh.mnist_tensors(device=device, subset=args.subset)
-    print(f"Machine: {lh.machine()}")
+    print(f"Machine: {machine()}")
     print(f"LeNet-5 as lh.train runs it on {device}; medians of {args.rounds} interleaved rounds of "
           f"{args.steps} steps on real MNIST batches; ms per batch\n")
     header = (f"{'batch':>5s} {'forward':>8s} {'backward':>9s} {'Adam':>6s} {'step':>7s} {'images/s':>9s} "

@@ -16,7 +16,9 @@ import argparse
 import time
 
 import lenet_helpers as lh
-from lenet_helpers import robustness as rb
+from lenet_helpers.analysis.robustness import drawn_readings
+from lenet_helpers.digits.synthetic import DRAWN_STYLES, drawn_digit_set
+from lenet_helpers.settings import machine
 
 
 def main(argv=None) -> int:
@@ -31,15 +33,15 @@ def main(argv=None) -> int:
     except (FileNotFoundError, lh.CheckpointError) as exc:
         print(f"stroke_width.py: error: {exc}")
         return 1
-    print(lh.machine())
+    print(machine())
     print(f"model: {args.checkpoint or lh.checkpoint_path()} (test accuracy {meta.get('test_acc', float('nan')):.2f}%)")
-    drawn = rb.drawn_digit_set(repeats=args.repeats, seed=args.seed)
+    drawn = drawn_digit_set(repeats=args.repeats, seed=args.seed)
     print(f"fixed set: {len(drawn)} drawn digits (seed {args.seed}, {args.repeats} repeats x 10 digits x "
-          f"{len(rb.DRAWN_STYLES)} styles)")
+          f"{len(DRAWN_STYLES)} styles)")
     results, seconds = {}, {}
     for label, normalize in (("without", False), ("with", True)):
         start = time.perf_counter()
-        results[label] = rb.drawn_readings(model, drawn, normalize_stroke=normalize)
+        results[label] = drawn_readings(model, drawn, normalize_stroke=normalize)
         seconds[label] = time.perf_counter() - start
     table = drawn.drop(columns="image").copy()
     for label, r in results.items():

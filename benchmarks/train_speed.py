@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 import lenet_helpers as lh
+from lenet_helpers.settings import machine
 
 
 def peak_memory_mb(device: torch.device) -> float:
@@ -96,7 +97,7 @@ def main(argv=None) -> None:
     if args.child:
         return child(args)
 
-    print(f"Machine: {lh.machine()}")
+    print(f"Machine: {machine()}")
     results = {}
     for name in ("baseline", "package"):
         command = [sys.executable, __file__, "--child", name, "--epochs", str(args.epochs), "--seed", str(args.seed)]

@@ -1,187 +1,102 @@
 """lenet_helpers: the code the LeNet-5 on MNIST notebooks share.
 
-Use it as ``import lenet_helpers as lh``. Modules by concern: :mod:`~lenet_helpers.settings`
-(paths, device, seeds), :mod:`~lenet_helpers.io` (atomic writes), :mod:`~lenet_helpers.preprocessing`,
-:mod:`~lenet_helpers.data`, :mod:`~lenet_helpers.models` (the registry of networks),
-:mod:`~lenet_helpers.training`, :mod:`~lenet_helpers.checkpoint`,
-:mod:`~lenet_helpers.evaluation`, :mod:`~lenet_helpers.features`,
-:mod:`~lenet_helpers.plotting`, :mod:`~lenet_helpers.images`, :mod:`~lenet_helpers.pipeline`,
-:mod:`~lenet_helpers.notebooks`, :mod:`~lenet_helpers.cli`,
-:mod:`~lenet_helpers.sketchpad` (draw a digit, watch it read); notebooks 12-13's
-:mod:`~lenet_helpers.attribution` (occlusion, saliency), :mod:`~lenet_helpers.neighbours`
-(fc1 features, nearest neighbours, 2-D maps), :mod:`~lenet_helpers.robustness` (the invariance
-lab), :mod:`~lenet_helpers.strokes` (stroke width), :mod:`~lenet_helpers.plotting_explain`;
-:mod:`~lenet_helpers.trained` (your model or the shipped reference one), :mod:`~lenet_helpers.site` (the static web site);
-:mod:`~lenet_helpers.saving` (saving a run without losing a good model) and
-:mod:`~lenet_helpers.photos` (synthetic photos of digits: shadows, pencil, specks, frames).
+Use it as ``import lenet_helpers as lh``. One namespace rule: ``lh.NAME`` computes,
+``lh.plot_*`` draws a figure (``lh.save_figure`` saves it), ``lh.readings.NAME`` says the
+sentences after a figure. The code lives in sub-packages, one concept each:
+
+* :mod:`~lenet_helpers.data`: MNIST, the 28x28 -> model input preprocessing, distortions;
+* :mod:`~lenet_helpers.models`: the networks' contract and registry, summaries, forward hooks;
+* :mod:`~lenet_helpers.training`: ``TrainConfig``, the training loop, checkpoints, whole runs
+  (one place saves a run), the reference model shipped with the package;
+* :mod:`~lenet_helpers.analysis`: evaluation, layer statistics, attribution, neighbours,
+  comparison of networks, robustness (numbers and tables);
+* :mod:`~lenet_helpers.readings`: every computed sentence;
+* :mod:`~lenet_helpers.digits`: your own digits (page reading, ``DigitReading``), digits made
+  with code, stroke width, the sketchpad widget;
+* :mod:`~lenet_helpers.plots`: every figure;
+* :mod:`~lenet_helpers.tools`: running the notebooks, the static web site;
+* top level: :mod:`~lenet_helpers.settings` (paths, device, seeds), :mod:`~lenet_helpers.files`
+  (atomic writes), :mod:`~lenet_helpers.cli` (``python -m lenet_helpers``).
+
+Scripts and tests import what is not listed in ``__all__`` from its module, e.g.
+``from lenet_helpers.digits.synthetic import photo_set``.
 """
-from .attribution import occlusion, saliency
-from .comparison import (architecture_report, benchmark_report, benchmark_results, benchmark_summary,
-                         double_softmax_floor, error_overlap, results_table, wrong_by_all, wrong_indices)
-from .checkpoint import CheckpointError, load_checkpoint, load_history, save_checkpoint, save_history
-from .data import (MNISTCorruptError, MNISTNotFoundError, MNISTTensors, TensorBatches, check_raw_files, mnist_datasets,
-                   mnist_loaders, mnist_splits, mnist_tensors, random_shift)
-from .evaluation import (classification_report, confusion_matrix, format_confidence, learning_curve_report,
-                         most_confused, per_class_accuracy, predict)
-from .features import conv1_kernels, feature_maps, feature_shapes
-from .images import DigitReading, ImageError, draw_digit, load_image, predict_image, preprocess_steps, read_digit
-from .io import atomic_write
-from .models import (MLP, DropoutCNN, LeNet5, LeNet5_1998, LeNet5Modern, LeNetGAP, MediumCNN, MNISTNet, SmallCNN,
-                     available_models, build_model, count_parameters, layer_table, model_class, model_source,
-                     model_summary, models_table, multiply_adds, nearest_class_mean, register_model)
-from .pipeline import TrainingInterrupted, load_or_train, train_and_save, train_or_load
-from .photos import photo_set, synthetic_photo
-from .preprocessing import (MNIST_MEAN, MNIST_STD, PREPROCESSINGS, denormalize, input_transform, lenet_transform,
-                            prepare_images)
-from .neighbours import embedding_2d, extract_features, nearest_neighbours, neighbour_agreement
-from .saving import SaveError, check_destination, save_training_run
-from .plotting import (plot_class_counts, plot_confusion_matrix, plot_error_overlap, plot_feature_maps,
-                       plot_histories, plot_kernels, plot_learning_curves, plot_per_class_errors, plot_predictions,
-                       plot_vector, save_figure, show_digit_pixels, show_images)
-from . import readings  # the sentences after figures, computed from the run (notebooks 03-09)
-from .robustness import accuracy_under, invariance_curves, mnist_test_digits, stroke_width
-from .sketchpad import (EXAMPLE_STROKES, NoInk, Reading, Sketchpad, plot_reading, predict_strokes, rasterize_strokes,
-                        reading_panel)
-from .settings import (artifacts_dir, checkpoint_path, data_dir, display_path, figures_dir, history_path, machine,
-                       models_dir, pick_device, set_seed, version_stamp, versions)
-from .training import epoch_line, evaluate, setup_training, train, train_epoch
-# The model notebooks 05 onwards use (yours, else the shipped reference model); site.py is not imported here.
-from .trained import load_trained_model, reference_checkpoint, reference_metadata
+from lenet_helpers import readings
+from lenet_helpers.analysis.activations import (background_values, code_similarity, layer_variances,
+                                                preactivation_variances)
+from lenet_helpers.analysis.attribution import occlusion, saliency
+from lenet_helpers.analysis.comparison import (benchmark_results, benchmark_summary, double_softmax_floor,
+                                               error_overlap, results_table, wrong_by_all, wrong_indices)
+from lenet_helpers.analysis.evaluation import (classification_report, confusion_matrix, mistakes_table, mixed_sample,
+                                               most_confused, per_class_accuracy, predict)
+from lenet_helpers.analysis.neighbours import embedding_2d, nearest_neighbours, neighbour_agreement, timed_embedding
+from lenet_helpers.analysis.robustness import (accuracy_under, breaking_point, drawn_readings, invariance_curves,
+                                               mnist_test_digits)
+from lenet_helpers.data.distortions import TRANSFORMS, thicker, thinner
+from lenet_helpers.data.mnist import MNISTTensors, TensorBatches, mnist_datasets, mnist_loaders, mnist_tensors
+from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD, denormalize, lenet_transform
+from lenet_helpers.digits.page import DigitReading, ImageError, load_image, predict_image, preprocess_steps, read_digit
+from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
+from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, stroke_width
+from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, draw_digit, drawn_digit_set
+from lenet_helpers.models import (LeNet5, MNISTNet, available_models, build_model, count_parameters, layer_table,
+                                  model_class, model_source, model_summary, models_table, multiply_adds,
+                                  nearest_class_mean, register_model)
+from lenet_helpers.models.hooks import conv1_kernels, extract_features, feature_maps
+from lenet_helpers.plots.digits import (ink_box, plot_digit_pixels, plot_images, plot_predictions, plot_reading,
+                                        plot_steps)
+from lenet_helpers.plots.explain import (plot_attributions, plot_embedding, plot_error_explorer,
+                                         plot_invariance_curves, plot_transform_examples)
+from lenet_helpers.plots.figures import save_figure
+from lenet_helpers.plots.network import plot_feature_maps, plot_kernels, plot_vector
+from lenet_helpers.plots.results import (plot_class_counts, plot_confusion_matrix, plot_error_overlap,
+                                         plot_histories, plot_learning_curves, plot_per_class_errors)
+from lenet_helpers.settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, models_dir,
+                                    pick_device, set_seed, version_stamp)
+from lenet_helpers.training.checkpoint import CheckpointError, load_checkpoint, load_history
+from lenet_helpers.training.config import TrainConfig
+from lenet_helpers.training.loop import evaluate, setup_training, train, train_epoch
+from lenet_helpers.training.reference import load_trained_model
+from lenet_helpers.training.runs import SaveError, TrainingInterrupted, save_training_run, train_and_save, train_or_load
 
 __version__ = "0.1.0"
 
 __all__ = [
-    # issue 14 (robust): errors, reading photos, saving safely
-    "check_destination",
-    "DigitReading",
-    "photo_set",
-    "read_digit",
-    "save_training_run",
-    "SaveError",
-    "synthetic_photo",
-    "TrainingInterrupted",
-    # sketchpad (issue 11)
-    "EXAMPLE_STROKES",
-    "NoInk",
-    "plot_reading",
-    "predict_strokes",
-    "rasterize_strokes",
-    "Reading",
-    "reading_panel",
-    "Sketchpad",
-    # the rest
-    "accuracy_under",
-    "architecture_report",
-    "benchmark_report",
-    "benchmark_results",
-    "benchmark_summary",
-    "artifacts_dir",
-    "atomic_write",
-    "available_models",
-    "build_model",
-    "check_raw_files",
-    "checkpoint_path",
-    "CheckpointError",
-    "classification_report",
-    "confusion_matrix",
-    "conv1_kernels",
-    "count_parameters",
-    "data_dir",
-    "denormalize",
-    "display_path",
-    "double_softmax_floor",
-    "draw_digit",
-    "embedding_2d",
-    "DropoutCNN",
-    "epoch_line",
-    "error_overlap",
-    "evaluate",
-    "extract_features",
-    "feature_maps",
-    "feature_shapes",
-    "figures_dir",
-    "format_confidence",
-    "history_path",
-    "invariance_curves",
-    "ImageError",
-    "input_transform",
-    "layer_table",
-    "learning_curve_report",
-    "LeNet5",
-    "LeNet5_1998",
-    "LeNet5Modern",
-    "lenet_transform",
-    "LeNetGAP",
-    "load_checkpoint",
-    "load_history",
-    "load_image",
-    "load_or_train",
-    "load_trained_model",
-    "machine",
-    "MediumCNN",
-    "MLP",
-    "mnist_datasets",
-    "mnist_loaders",
-    "MNIST_MEAN",
-    "mnist_splits",
-    "MNIST_STD",
-    "mnist_tensors",
-    "MNISTCorruptError",
-    "MNISTNet",
-    "MNISTNotFoundError",
-    "MNISTTensors",
-    "mnist_test_digits",
-    "model_class",
-    "model_source",
-    "model_summary",
-    "models_dir",
-    "models_table",
-    "most_confused",
-    "nearest_neighbours",
-    "neighbour_agreement",
-    "occlusion",
-    "multiply_adds",
-    "nearest_class_mean",
-    "per_class_accuracy",
-    "pick_device",
-    "plot_class_counts",
-    "plot_confusion_matrix",
-    "plot_error_overlap",
-    "plot_feature_maps",
-    "plot_kernels",
-    "plot_histories",
-    "plot_learning_curves",
-    "plot_per_class_errors",
-    "plot_predictions",
-    "plot_vector",
-    "predict",
-    "predict_image",
-    "prepare_images",
-    "preprocess_steps",
-    "PREPROCESSINGS",
-    "random_shift",
-    "readings",
-    "saliency",
-    "register_model",
-    "results_table",
-    "reference_checkpoint",
-    "reference_metadata",
-    "save_checkpoint",
+    # settings: paths, device, seeds
+    "artifacts_dir", "checkpoint_path", "data_dir", "figures_dir", "history_path", "models_dir",
+    "pick_device", "set_seed", "version_stamp",
+    # data: MNIST, preprocessing, distortions
+    "mnist_datasets", "mnist_loaders", "mnist_tensors", "MNISTTensors", "TensorBatches",
+    "MNIST_MEAN", "MNIST_STD", "lenet_transform", "denormalize",
+    "TRANSFORMS", "thicker", "thinner",
+    # models: the registry, summaries, what each layer sees
+    "MNISTNet", "LeNet5", "build_model", "available_models", "register_model", "model_class", "model_source",
+    "model_summary", "layer_table", "models_table", "count_parameters", "multiply_adds", "nearest_class_mean",
+    "feature_maps", "extract_features", "conv1_kernels",
+    # training: the recipe, the loop, saving and loading a run, the model the notebooks use
+    "TrainConfig", "train", "train_epoch", "evaluate", "setup_training",
+    "train_and_save", "train_or_load", "save_training_run", "load_checkpoint", "load_history", "load_trained_model",
+    "SaveError", "CheckpointError", "TrainingInterrupted",
+    # analysis: numbers and tables about a trained network
+    "predict", "confusion_matrix", "per_class_accuracy", "most_confused", "classification_report",
+    "mistakes_table", "mixed_sample",
+    "layer_variances", "preactivation_variances", "background_values", "code_similarity",
+    "occlusion", "saliency",
+    "nearest_neighbours", "neighbour_agreement", "embedding_2d", "timed_embedding",
+    "results_table", "error_overlap", "wrong_by_all", "wrong_indices", "double_softmax_floor",
+    "benchmark_results", "benchmark_summary",
+    "mnist_test_digits", "accuracy_under", "invariance_curves", "breaking_point", "drawn_readings",
+    # digits: your own digits, digits made with code, the sketchpad
+    "load_image", "preprocess_steps", "read_digit", "predict_image", "DigitReading", "ImageError", "ink_box",
+    "stroke_width", "MNIST_STROKE_WIDTH",
+    "draw_digit", "drawn_digit_set", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
+    # plots: every figure
     "save_figure",
-    "save_history",
-    "set_seed",
-    "setup_training",
-    "show_digit_pixels",
-    "show_images",
-    "stroke_width",
-    "SmallCNN",
-    "TensorBatches",
-    "train",
-    "train_and_save",
-    "train_epoch",
-    "train_or_load",
-    "version_stamp",
-    "versions",
-    "wrong_by_all",
-    "wrong_indices",
+    "plot_digit_pixels", "plot_images", "plot_predictions", "plot_steps", "plot_reading",
+    "plot_class_counts", "plot_learning_curves", "plot_histories", "plot_confusion_matrix", "plot_per_class_errors",
+    "plot_error_overlap",
+    "plot_feature_maps", "plot_vector", "plot_kernels",
+    "plot_attributions", "plot_error_explorer", "plot_embedding", "plot_transform_examples", "plot_invariance_curves",
+    # readings: every computed sentence (lh.readings.NAME)
+    "readings",
 ]

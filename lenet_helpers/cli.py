@@ -17,12 +17,25 @@ import argparse
 import os
 import sys
 
-from .evaluation import format_confidence
-from .settings import checkpoint_path
-
+from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnist_datasets, mnist_tensors, raw_dir
+from lenet_helpers.digits.page import read_digit
+from lenet_helpers.models import available_models, models_table
+from lenet_helpers.readings.text import format_confidence
+from lenet_helpers.settings import checkpoint_path
+from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
+from lenet_helpers.tools.website import SiteError, build_site
+from lenet_helpers.training.checkpoint import load_checkpoint
+from lenet_helpers.training.config import LR_SCHEDULES, OPTIMIZERS, TrainConfig
+from lenet_helpers.training.loop import evaluate
+from lenet_helpers.training.reference import build_reference, load_trained_model
+from lenet_helpers.training.runs import SaveError, TrainingInterrupted, train_and_save
 
 #: Exit codes, as the README's "When things go wrong" lists them.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _error(where, message) -> None:
@@ -45,8 +58,6 @@ def _load_model(args):
 
     Returns None after printing a one-line error.
     """
-    from .checkpoint import load_checkpoint
-    from .trained import _stderr, load_trained_model
 
     try:
         if args.checkpoint:
@@ -58,7 +69,6 @@ def _load_model(args):
 
 
 def cmd_predict(args) -> int:
-    from .images import read_digit
 
     model = _load_model(args)
     if model is None:
@@ -81,16 +91,15 @@ def cmd_predict(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .pipeline import train_and_save
 
-    from .pipeline import TrainingInterrupted
-    from .saving import SaveError
 
     try:
-        train_and_save(model=args.model, epochs=args.epochs, seed=args.seed, augment=args.augment,
-                       subset=args.subset, checkpoint=args.checkpoint, history_csv=args.history, lr=args.lr,
-                       batch_size=args.batch_size, optimizer=args.optimizer, weight_decay=args.weight_decay,
-                       lr_schedule=args.lr_schedule, momentum=args.momentum, save_partial=args.save_partial)
+        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_schedule=args.lr_schedule,
+                             optimizer=args.optimizer, momentum=args.momentum, weight_decay=args.weight_decay,
+                             label_smoothing=args.label_smoothing, augment=args.augment, seed=args.seed,
+                             subset=args.subset)
+        train_and_save(args.model, config, checkpoint=args.checkpoint, history_csv=args.history,
+                       save_partial=args.save_partial)
     except SaveError as exc:
         _error("train", exc)
         return EXIT_ERROR
@@ -104,7 +113,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import models_table
 
     table = models_table()
     table["parameters"] = table["parameters"].map("{:,}".format)
@@ -114,8 +122,6 @@ def cmd_models(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .data import mnist_tensors
-    from .training import evaluate
 
     model = _load_model(args)
     if model is None:
@@ -127,7 +133,6 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .notebooks import NotebookError, notebook_paths, run_notebooks, summary
 
     paths = notebook_paths()
     if args.only is not None:
@@ -150,7 +155,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_download(args) -> int:
-    from .data import mnist_datasets, raw_dir
 
     train, test = mnist_datasets()
     print(f"MNIST ready in {raw_dir()}: {len(train):,} training and {len(test):,} test digits")
@@ -158,7 +162,6 @@ def cmd_download(args) -> int:
 
 
 def cmd_site(args) -> int:
-    from .site import SiteError, build_site
 
     try:
         report = build_site(args.notebooks, args.out, execute_solutions=args.run_solutions)
@@ -170,7 +173,6 @@ def cmd_site(args) -> int:
 
 
 def cmd_reference(args) -> int:
-    from .trained import build_reference
 
     build_reference()
     return 0
@@ -188,21 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", default=None, help=use_help)
     p.set_defaults(func=cmd_predict)
 
-    from .models import available_models
-    from .training import BATCH_SIZE, EPOCHS, LEARNING_RATE, OPTIMIZERS
 
     p = sub.add_parser("train", help="train a network (LeNet-5 by default, as notebook 04 does); save checkpoint and history")
     p.add_argument("--model", default="lenet5", choices=available_models(), metavar="NAME",
                    help=f"architecture (default lenet5): {', '.join(available_models())}")
-    p.add_argument("--epochs", type=positive_int, default=EPOCHS)
-    p.add_argument("--lr", type=float, default=LEARNING_RATE, help=f"learning rate (default {LEARNING_RATE})")
-    p.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, help=f"images per batch (default {BATCH_SIZE})")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="adam (default) or sgd")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default 0.9; 0 for plain SGD)")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (default 0)")
-    p.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
-                   help="cosine decay to 0 (default) or constant")
-    p.add_argument("--seed", type=int, default=0)
+    d = TrainConfig()  # the defaults of the recipe, shown in --help
+    p.add_argument("--epochs", type=positive_int, default=d.epochs, help=f"passes over the training digits (default {d.epochs})")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size, help=f"images per batch (default {d.batch_size})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"adam or sgd (default {d.optimizer})")
+    p.add_argument("--momentum", type=float, default=d.momentum,
+                   help=f"SGD momentum (default {d.momentum}; 0 for plain SGD)")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"L2 penalty (default {d.weight_decay:g})")
+    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
+                   help=f"label smoothing of the cross-entropy (default {d.label_smoothing:g})")
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=d.lr_schedule,
+                   help=f"cosine decay to 0 or constant (default {d.lr_schedule})")
+    p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
     p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
@@ -244,7 +248,6 @@ def main(argv=None) -> int:
     Every error the package expects ends as one line ``what: error: what to do``; an unexpected
     one too, with ``LENET_DEBUG=1`` to see the traceback.
     """
-    from .data import MNISTCorruptError, MNISTNotFoundError
 
     args = build_parser().parse_args(argv)
     try:

@@ -11,11 +11,16 @@ import platform
 import random
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+import pandas
 import torch
+import torchvision
 
 #: The repository root (the folder holding ``pyproject.toml``), found from this file.
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The shipped reference model and benchmark results (package data, ``lenet_helpers/reference/``).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 #: Name of the checkpoint notebook 04 writes and notebooks 05-09 read.
 CHECKPOINT_NAME = "lenet5_mnist.pt"
@@ -117,10 +122,7 @@ def set_seed(seed: int) -> None:
 
 def versions() -> dict[str, str]:
     """Versions of Python and the libraries the series depends on, as strings."""
-    import matplotlib
-    import pandas
     import sklearn
-    import torchvision
 
     return {  # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses
         "python": platform.python_version(),

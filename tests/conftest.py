@@ -6,12 +6,14 @@ import pytest
 import torch
 
 import lenet_helpers as lh
+from lenet_helpers.data.mnist import MNISTCorruptError
+from lenet_helpers.data.mnist import check_raw_files
 
 
 def _require_mnist():
     try:
-        present = lh.check_raw_files()
-    except lh.MNISTCorruptError as exc:
+        present = check_raw_files()
+    except MNISTCorruptError as exc:
         pytest.fail(str(exc))
     if not present:
         message = f"MNIST raw files not found in {lh.data_dir() / 'MNIST' / 'raw'}"

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import lenet_helpers as lh
-from lenet_helpers.data import MNIST_MEAN, MNIST_STD
+from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD
 
 
 class OnePixel(nn.Module):

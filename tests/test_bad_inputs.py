@@ -15,9 +15,11 @@ import torch
 from PIL import Image
 
 import lenet_helpers as lh
-from lenet_helpers import images as im
+from lenet_helpers.digits import page as im
 from lenet_helpers.cli import main
-from lenet_helpers.photos import DIGIT_KINDS, NOT_A_DIGIT_KINDS, synthetic_photo
+from lenet_helpers.digits.synthetic import DIGIT_KINDS, NOT_A_DIGIT_KINDS, synthetic_photo
+from lenet_helpers.training.checkpoint import save_checkpoint
+from lenet_helpers.data.mnist import MNISTCorruptError
 
 
 def cli(*args, env=None, timeout=120, **kw):
@@ -39,7 +41,7 @@ def one_line_error(text: str, where: str = "") -> str:
 def untrained_checkpoint(tmp_path_factory):
     """A checkpoint of an untrained LeNet-5: enough for commands that only need to load one."""
     lh.set_seed(0)
-    return lh.save_checkpoint(tmp_path_factory.mktemp("ckpt") / "untrained.pt", lh.LeNet5())
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "untrained.pt", lh.LeNet5())
 
 
 # --- 8: any bit depth ----------------------------------------------------------------------
@@ -264,7 +266,7 @@ def test_paths_are_not_created_by_asking(tmp_path, monkeypatch):
 @pytest.mark.parametrize("error", [OSError(30, "Read-only file system"),
                                    RuntimeError("[enforce fail at inline_container.cc] unexpected pos 64")])
 def test_resize_cache_that_cannot_be_written_is_skipped(tmp_path, mnist, monkeypatch, capsys, error):
-    from lenet_helpers import data
+    from lenet_helpers.data import mnist as data
 
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -286,7 +288,7 @@ def test_damaged_archive_is_named(tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     (raw / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
-    with pytest.raises(lh.MNISTCorruptError, match="train-images-idx3-ubyte.gz is damaged.*delete it"):
+    with pytest.raises(MNISTCorruptError, match="train-images-idx3-ubyte.gz is damaged.*delete it"):
         lh.mnist_datasets(tmp_path)
 
 

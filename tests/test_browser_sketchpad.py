@@ -19,6 +19,8 @@ import pytest
 
 import lenet_helpers as lh
 from lenet_helpers.settings import REPO_ROOT
+from lenet_helpers.training.checkpoint import save_checkpoint
+from lenet_helpers.training.checkpoint import save_history
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = "11_draw_a_digit.ipynb"
@@ -54,8 +56,8 @@ def lab(tmp_path_factory, trained_model):
     shutil.copy(REPO_ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
     artifacts = root / "artifacts"
     model, history = trained_model
-    lh.save_checkpoint(artifacts / "lenet5_mnist.pt", model, history)
-    lh.save_history(history, artifacts / "training_history.csv")
+    save_checkpoint(artifacts / "lenet5_mnist.pt", model, history)
+    save_history(history, artifacts / "training_history.csv")
     # Fresh user settings: start the notebook's kernel without asking, no news pop-up.
     settings = root / "settings" / "@jupyterlab"
     (settings / "notebook-extension").mkdir(parents=True)

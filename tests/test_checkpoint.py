@@ -3,7 +3,9 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers import checkpoint as ck
+from lenet_helpers.training import checkpoint as ck
+from lenet_helpers.training.checkpoint import save_checkpoint
+from lenet_helpers.training.checkpoint import save_history
 
 
 def history():
@@ -13,7 +15,7 @@ def history():
 
 def test_round_trip(tmp_path):
     model = lh.LeNet5()
-    path = lh.save_checkpoint(tmp_path / "m.pt", model, history(), test_acc=97.2, seed=0)
+    path = save_checkpoint(tmp_path / "m.pt", model, history(), test_acc=97.2, seed=0)
     loaded, meta = lh.load_checkpoint(path)
     x = torch.randn(3, 1, 32, 32)
     torch.testing.assert_close(loaded(x), model.eval()(x))
@@ -25,7 +27,7 @@ def test_round_trip(tmp_path):
 
 
 def test_history_csv_round_trip(tmp_path):
-    path = lh.save_history(history(), tmp_path / "h.csv")
+    path = save_history(history(), tmp_path / "h.csv")
     pd.testing.assert_frame_equal(lh.load_history(path), history())
 
 
@@ -35,7 +37,7 @@ def test_missing_checkpoint_says_how_to_make_one(tmp_path):
 
 
 def test_truncated_checkpoint(tmp_path):
-    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+    path = save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
     path.write_bytes(path.read_bytes()[:2000])
     with pytest.raises(lh.CheckpointError, match="not a readable checkpoint.*delete it"):
         lh.load_checkpoint(path)
@@ -57,7 +59,7 @@ def test_foreign_state_dict_is_refused(tmp_path):
 
 def test_unregistered_model_is_not_saved(tmp_path):
     with pytest.raises(ValueError, match="registered models only"):
-        lh.save_checkpoint(tmp_path / "m.pt", torch.nn.Linear(3, 2), history())
+        save_checkpoint(tmp_path / "m.pt", torch.nn.Linear(3, 2), history())
     assert not (tmp_path / "m.pt").exists()
 
 
@@ -68,7 +70,7 @@ def _rewrite(path, change):
 
 
 def test_unknown_architecture_is_refused(tmp_path):
-    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+    path = save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
     _rewrite(path, lambda p: p["metadata"].update(architecture="resnet50"))
     with pytest.raises(lh.CheckpointError, match="'resnet50' model, which this version of lenet_helpers does not know "
                                                  r"\(known: lenet5, lenet5_modern"):
@@ -76,7 +78,7 @@ def test_unknown_architecture_is_refused(tmp_path):
 
 
 def test_mismatched_weights_are_refused(tmp_path):
-    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(num_classes=5), history())
+    path = save_checkpoint(tmp_path / "m.pt", lh.LeNet5(num_classes=5), history())
     _rewrite(path, lambda p: p["metadata"].update(model_kwargs={"num_classes": 10}))
     with pytest.raises(lh.CheckpointError, match="do not fit lenet5"):
         lh.load_checkpoint(path)
@@ -84,7 +86,7 @@ def test_mismatched_weights_are_refused(tmp_path):
 
 def test_checkpoint_of_the_class_name_era_still_loads(tmp_path):
     model = lh.LeNet5()
-    path = lh.save_checkpoint(tmp_path / "m.pt", model, history())
+    path = save_checkpoint(tmp_path / "m.pt", model, history())
     _rewrite(path, lambda p: (p["metadata"].update(architecture="LeNet5"), p["metadata"].pop("model_kwargs")))
     loaded, _ = lh.load_checkpoint(path)
     torch.testing.assert_close(loaded.conv1.weight, model.conv1.weight)
@@ -104,7 +106,7 @@ def test_pickled_code_is_not_executed(tmp_path, capsys):
 
 
 def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
-    path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history(), test_acc=1.0)
+    path = save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history(), test_acc=1.0)
     good = path.read_bytes()
     real_save = torch.save
 
@@ -116,7 +118,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ck.torch, "save", dying_save)
     with pytest.raises(KeyboardInterrupt):
-        lh.save_checkpoint(path, lh.LeNet5(), history(), test_acc=2.0)
+        save_checkpoint(path, lh.LeNet5(), history(), test_acc=2.0)
     assert path.read_bytes() == good
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
     monkeypatch.undo()
@@ -124,7 +126,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_interrupted_history_write_keeps_the_old_file(tmp_path, monkeypatch):
-    path = lh.save_history(history(), tmp_path / "h.csv")
+    path = save_history(history(), tmp_path / "h.csv")
     good = path.read_text()
 
     def dying(self, *a, **k):
@@ -132,7 +134,7 @@ def test_interrupted_history_write_keeps_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", dying)
     with pytest.raises(KeyboardInterrupt):
-        lh.save_history(history(), path)
+        save_history(history(), path)
     assert path.read_text() == good and len(list(tmp_path.iterdir())) == 1
 
 
@@ -141,7 +143,7 @@ def test_torch_load_only_with_weights_only():
     import re
 
     root = pathlib.Path(lh.__file__).parent
-    calls = [m for p in root.glob("*.py") for m in re.findall(r"torch\.load\((.*?)\)\n", p.read_text())]
+    calls = [m for p in root.rglob("*.py") for m in re.findall(r"torch\.load\((.*?)\)\n", p.read_text())]
     assert calls and all("weights_only=True" in c for c in calls)
 
 
@@ -151,7 +153,7 @@ def test_saved_checkpoint_is_readable_by_others(tmp_path):
 
     old = os.umask(0o022)
     try:
-        path = lh.save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
+        path = save_checkpoint(tmp_path / "m.pt", lh.LeNet5(), history())
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600

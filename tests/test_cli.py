@@ -7,12 +7,13 @@ from PIL import Image
 
 import lenet_helpers as lh
 from lenet_helpers.cli import main
+from lenet_helpers.training.checkpoint import save_checkpoint
 
 
 @pytest.fixture
 def checkpoint(tmp_path, trained_model):
     model, history = trained_model
-    return lh.save_checkpoint(tmp_path / "model.pt", model, history)
+    return save_checkpoint(tmp_path / "model.pt", model, history)
 
 
 def test_predict_good_and_bad_inputs(tmp_path, checkpoint, capsys):

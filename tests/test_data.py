@@ -4,7 +4,11 @@ import torch
 from torchvision import datasets
 
 import lenet_helpers as lh
-from lenet_helpers import data as lhdata
+from lenet_helpers.data import mnist as lhdata
+from lenet_helpers.data.mnist import MNISTCorruptError
+from lenet_helpers.data.mnist import MNISTNotFoundError
+from lenet_helpers.data.mnist import mnist_splits
+from lenet_helpers.data.distortions import random_shift
 
 
 def test_mnist_datasets_sizes(mnist):
@@ -31,10 +35,10 @@ def test_lenet_transform_shape_and_values(mnist):
 
 
 def test_splits_are_fixed_stratified_and_disjoint(mnist):
-    train, valid, test = lh.mnist_splits()
+    train, valid, test = mnist_splits()
     assert (len(train), len(valid), len(test)) == (55000, 5000, 10000)
     assert not set(train.indices) & set(valid.indices)
-    again = lh.mnist_splits()[1]
+    again = mnist_splits()[1]
     assert list(again.indices) == list(valid.indices)
     labels = train.dataset.targets.numpy()
     share_all = np.bincount(labels, minlength=10) / len(labels)
@@ -43,7 +47,7 @@ def test_splits_are_fixed_stratified_and_disjoint(mnist):
 
 
 def test_fast_tensors_equal_the_transform_pipeline(tensors):
-    train, valid, test = lh.mnist_splits(transform=lh.lenet_transform())
+    train, valid, test = mnist_splits(transform=lh.lenet_transform())
     assert [len(s) for s in tensors] == [55000, 5000, 10000]
     for split, fast in ((train, tensors.train), (valid, tensors.valid), (test, tensors.test)):
         for i in (0, 1, len(split) - 1):
@@ -66,7 +70,7 @@ def test_tensor_batches_cover_the_data_once(tensors):
 
 
 def test_missing_mnist_names_the_four_files(tmp_path):
-    with pytest.raises(lh.MNISTNotFoundError) as info:
+    with pytest.raises(MNISTNotFoundError) as info:
         lh.mnist_datasets(root=tmp_path, download=False)
     message = str(info.value)
     for name in lhdata.RAW_FILES:
@@ -76,7 +80,7 @@ def test_missing_mnist_names_the_four_files(tmp_path):
 
 def test_failed_download_gives_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(lhdata, "MIRRORS", ["http://127.0.0.1:9/"])
-    with pytest.raises(lh.MNISTNotFoundError, match="could not be downloaded") as info:
+    with pytest.raises(MNISTNotFoundError, match="could not be downloaded") as info:
         lh.mnist_datasets(root=tmp_path, download=True)
     assert "train-images-idx3-ubyte" in str(info.value)
     assert datasets.MNIST.mirrors[0].startswith("https://ossci-datasets")  # restored
@@ -98,7 +102,7 @@ def test_corrupted_raw_file_is_named(mnist, tmp_path, damage):
         victim.write_bytes(victim.read_bytes()[:5000])
     else:
         victim.write_bytes(b"<html>403 Forbidden</html>".ljust(victim.stat().st_size, b" "))
-    with pytest.raises(lh.MNISTCorruptError, match="t10k-images-idx3-ubyte") as info:
+    with pytest.raises(MNISTCorruptError, match="t10k-images-idx3-ubyte") as info:
         lh.mnist_datasets(root=tmp_path)
     assert "Delete it" in str(info.value)
 
@@ -106,9 +110,9 @@ def test_corrupted_raw_file_is_named(mnist, tmp_path, damage):
 def test_random_shift_keeps_shape_and_background():
     x = torch.full((4, 1, 32, 32), (0 - lh.MNIST_MEAN) / lh.MNIST_STD)
     x[:, :, 12:20, 12:20] = 2.0
-    y = lh.random_shift(x, torch.Generator().manual_seed(0))
+    y = random_shift(x, torch.Generator().manual_seed(0))
     assert y.shape == x.shape
     torch.testing.assert_close(y[:, :, 0, 0], x[:, :, 0, 0])  # border stays background
     assert not torch.allclose(y, x)
-    still = lh.random_shift(x, max_shift=0, max_rotation=0, max_scale=0)
+    still = random_shift(x, max_shift=0, max_rotation=0, max_scale=0)
     torch.testing.assert_close(still, x, atol=1e-5, rtol=0)

@@ -43,16 +43,16 @@ def test_confusion_matrix_on_the_test_set_agrees_with_evaluate(trained_model, te
 def test_learning_curve_report_reads_the_numbers():
     h = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [0.3, 0.1, 0.05], "valid_loss": [0.2, 0.05, 0.09],
                       "train_acc": [91.0, 97.0, 99.5], "valid_acc": [95.0, 98.6, 98.4], "seconds": [1, 1, 1]})
-    text = " ".join(lh.learning_curve_report(h))
+    text = " ".join(lh.readings.learning_curve_report(h))
     assert "98.60% at epoch 2 of 3" in text
     assert "+1.10 points" in text
     assert "overfit" in text
     h.loc[2, "valid_loss"] = 0.04
-    assert "no clear sign of overfitting" in " ".join(lh.learning_curve_report(h))
+    assert "no clear sign of overfitting" in " ".join(lh.readings.learning_curve_report(h))
 
 
 def test_learning_curve_report_names_a_large_loss_gap():
     h = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.1, 0.001], "valid_loss": [0.05, 0.034],
                       "train_acc": [97.0, 99.99], "valid_acc": [98.6, 99.1], "seconds": [1, 1]})
-    text = " ".join(lh.learning_curve_report(h))
+    text = " ".join(lh.readings.learning_curve_report(h))
     assert "34 times below valid loss" in text and "generalisation gap" in text

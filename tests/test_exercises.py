@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from lenet_helpers.notebooks import NOTEBOOKS_DIR, notebook_paths, run_notebook
+from lenet_helpers.tools.notebooks import NOTEBOOKS_DIR, notebook_paths, run_notebook
 
 SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 QUICK = {"EPOCHS": 1, "SUBSET": 2000}

@@ -17,6 +17,7 @@ import torch
 from PIL import Image
 
 import lenet_helpers as lh
+from lenet_helpers.training.checkpoint import save_checkpoint
 
 MAGIC = [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"RIFF\x00\x00\x00\x00WEBP",
          b"PK\x03\x04", b"\x80\x02", b""]
@@ -137,12 +138,12 @@ def test_fuzz_load_image(tmp_path, capsys):
 
 def small_checkpoint(tmp_path):
     lh.set_seed(0)
-    return lh.save_checkpoint(tmp_path / "good.pt", lh.LeNet5()).read_bytes()
+    return save_checkpoint(tmp_path / "good.pt", lh.LeNet5()).read_bytes()
 
 
 def crafted_payload(rng, good_state):
     """A torch.save'd object that is almost a checkpoint: wrong types, shapes, values or keys."""
-    from lenet_helpers import checkpoint as ck
+    from lenet_helpers.training import checkpoint as ck
 
     state = dict(good_state)
     meta = {"architecture": "LeNet5"}

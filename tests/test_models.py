@@ -5,6 +5,11 @@ import torch
 
 import lenet_helpers as lh
 from lenet_helpers.models.lenet import C3_TABLE
+from lenet_helpers.training.checkpoint import save_checkpoint
+from lenet_helpers.data.preprocessing import PREPROCESSINGS
+from lenet_helpers.data.preprocessing import prepare_images
+from lenet_helpers.data.preprocessing import input_transform
+from lenet_helpers.models.hooks import feature_shapes
 
 NAMES = lh.available_models()
 
@@ -21,14 +26,14 @@ def test_registry_lists_every_network_and_refuses_unknown_names():
 def test_forward_checkpoint_and_feature_maps(name, tmp_path):
     torch.manual_seed(0)
     model = lh.build_model(name).eval()
-    assert model.name == name and lh.PREPROCESSINGS[model.preprocessing] == tuple(model.input_shape)
+    assert model.name == name and PREPROCESSINGS[model.preprocessing] == tuple(model.input_shape)
     x = torch.randn(3, *model.input_shape)
     out = model(x)
     assert out.shape == (3, 10)
     with pytest.raises(ValueError, match="expects images of shape"):
         model(torch.randn(3, 1, 30, 30))
 
-    path = lh.save_checkpoint(tmp_path / f"{name}.pt", model)
+    path = save_checkpoint(tmp_path / f"{name}.pt", model)
     loaded, meta = lh.load_checkpoint(path)
     assert type(loaded) is type(model) and meta["architecture"] == name
     assert meta["preprocessing"] == model.preprocessing and tuple(meta["input_shape"]) == model.input_shape
@@ -36,7 +41,7 @@ def test_forward_checkpoint_and_feature_maps(name, tmp_path):
 
     maps = lh.feature_maps(model, x[:1])
     assert list(maps) == list(model.feature_layers) and "fc" in maps
-    assert {k: tuple(v.shape) for k, v in maps.items()} == lh.feature_shapes(model)
+    assert {k: tuple(v.shape) for k, v in maps.items()} == feature_shapes(model)
     torch.testing.assert_close(maps["fc"], out[0] if not model.returns_probabilities else maps["fc"])
     if name != "mlp":
         assert lh.conv1_kernels(model).shape[0] == model.conv1.out_channels
@@ -45,10 +50,10 @@ def test_forward_checkpoint_and_feature_maps(name, tmp_path):
 
 def test_constructor_arguments_survive_a_checkpoint(tmp_path):
     model = lh.build_model("dropout_cnn", softmax_output=True)
-    loaded, meta = lh.load_checkpoint(lh.save_checkpoint(tmp_path / "d.pt", model))
+    loaded, meta = lh.load_checkpoint(save_checkpoint(tmp_path / "d.pt", model))
     assert meta["model_kwargs"] == {"num_classes": 10, "softmax_output": True}
     assert loaded.softmax_output and loaded.returns_probabilities
-    mlp, _ = lh.load_checkpoint(lh.save_checkpoint(tmp_path / "m.pt", lh.build_model("mlp", hidden=32)))
+    mlp, _ = lh.load_checkpoint(save_checkpoint(tmp_path / "m.pt", lh.build_model("mlp", hidden=32)))
     assert mlp.fc1.out_features == 32
 
 
@@ -95,19 +100,19 @@ def test_preprocessings_give_the_per_image_transform_pixels(mnist):
     train, _ = lh.mnist_datasets()
     raw = train.data[:20]
     for name in ("pad32", "raw28", "resize32"):
-        batch = lh.prepare_images(raw, name)
-        one = torch.stack([lh.input_transform(name)(Image.fromarray(d.numpy(), mode="L")) for d in raw])
+        batch = prepare_images(raw, name)
+        one = torch.stack([input_transform(name)(Image.fromarray(d.numpy(), mode="L")) for d in raw])
         torch.testing.assert_close(batch, one, atol=1e-6, rtol=0)
-    padded = lh.prepare_images(raw, "pad32")
+    padded = prepare_images(raw, "pad32")
     assert padded.shape == (20, 1, 32, 32)
     assert torch.allclose(padded[:, :, :2], torch.tensor((0 - lh.MNIST_MEAN) / lh.MNIST_STD))
     with pytest.raises(ValueError, match="unknown preprocessing 'crop'"):
-        lh.input_transform("crop")
+        input_transform("crop")
 
 
 @pytest.fixture(scope="module")
 def small_data(mnist):
-    return {p: lh.mnist_tensors(device="cpu", subset=1000, preprocessing=p) for p in lh.PREPROCESSINGS}
+    return {p: lh.mnist_tensors(device="cpu", subset=1000, preprocessing=p) for p in PREPROCESSINGS}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -161,14 +166,14 @@ def test_benchmark_summary_and_reading_compare_ranges_over_seeds():
     assert summary.loc["big", "test mean"] == pytest.approx(99.4)
     assert (summary.loc["big", "test min"], summary.loc["big", "test max"], summary.loc["big", "seeds"]) == (99.3, 99.5, 3)
     assert summary.loc["small", "s/epoch"] == 2.0  # median over seeds
-    lines = lh.benchmark_report(summary)
+    lines = lh.readings.benchmark_report(summary)
     assert lines[0].startswith("lenet5: 99.10% mean test accuracy over 3 seed(s), from 99.00% to 99.20%")
     assert "Better than lenet5 on every seed" in lines[1] and "big (+0.30)" in lines[1]
     assert "Not distinguishable from lenet5" in lines[2] and "same (+0.02)" in lines[2]
     assert "Worse than lenet5 on every seed" in lines[3] and "small (-1.00)" in lines[3]
-    assert "one seed only" in " ".join(lh.benchmark_report(lh.benchmark_summary(runs[runs.seed == 0]))).lower()
+    assert "one seed only" in " ".join(lh.readings.benchmark_report(lh.benchmark_summary(runs[runs.seed == 0]))).lower()
     with pytest.raises(ValueError, match="'lenet6' is not in the benchmark summary"):
-        lh.benchmark_report(summary, baseline="lenet6")
+        lh.readings.benchmark_report(summary, baseline="lenet6")
 
 
 def test_benchmark_results_prefer_this_machines_run_over_the_shipped_one(artifacts, tmp_path):

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers.neighbours import MISTAKE_RULES, feature_layer, mistake_reading, rule_report
+from lenet_helpers.models.hooks import feature_layer
+from lenet_helpers.readings.mistakes import MISTAKE_RULES, mistake_reading, rule_report
 
 
 def test_fc1_features_are_the_84_values_after_tanh4():

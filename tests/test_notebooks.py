@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 import lenet_helpers as lh
-from lenet_helpers.notebooks import NOTEBOOKS_DIR, NotebookError, notebook_paths, run_notebook
+from lenet_helpers.tools.notebooks import NOTEBOOKS_DIR, NotebookError, notebook_paths, run_notebook
 
 pytestmark = pytest.mark.notebooks
 QUICK = {"EPOCHS": 1, "SUBSET": 2000}
@@ -156,7 +156,7 @@ def test_a_missing_package_is_one_line_not_a_traceback(monkeypatch):
 
 def test_site_of_the_executed_series_in_chromium(series, tmp_path):
     """make site on the executed series: a page per notebook, no machine paths, every page fine in Chromium."""
-    from lenet_helpers.site import build_site, leftover_paths
+    from lenet_helpers.tools.website import build_site, leftover_paths
     from site_browser import check_pages
 
     report = build_site(series["art"] / "notebooks", tmp_path / "site")
@@ -247,7 +247,7 @@ def test_12_readings_name_real_mistakes_of_the_model(series):
     predicted, _ = lh.predict(series["model"], test)
     for index, read_as, true, rule, verdict in readings:  # each sentence is about a digit the model really misreads
         assert int(test.tensors[1][int(index)]) == int(true) and int(predicted[int(index)]) == int(read_as) != int(true)
-        assert lh.neighbours.MISTAKE_RULES[int(rule) - 1][0] == verdict
+        assert lh.readings.MISTAKE_RULES[int(rule) - 1][0] == verdict
     wrong = int((predicted != test.tensors[1]).sum())
     assert f"misread: {wrong} (" in text
     decided = [int(n) for n in re.findall(r"- rule \d \(.*?\): (\d+) of (?:\d+)", text)]
@@ -258,7 +258,7 @@ def test_12_readings_name_real_mistakes_of_the_model(series):
 
 
 def test_13_reads_every_curve_and_measures_the_stroke_step(series):
-    from lenet_helpers.robustness import TRANSFORMS
+    from lenet_helpers.data.distortions import TRANSFORMS
 
     text = text_of(series["nb"]["13"])
     for name in TRANSFORMS:

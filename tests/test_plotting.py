@@ -8,8 +8,9 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers import plotting_explain as px
-from lenet_helpers import robustness as rb
+from lenet_helpers.plots import explain as px
+from lenet_helpers.data.distortions import TRANSFORMS
+from lenet_helpers.plots import figures
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +39,16 @@ def test_predictions_are_blue_when_right_red_when_wrong():
     axes = lh.plot_predictions(torch.zeros(3, 1, 32, 32), labels, predicted, probs)
     colors = [ax.title.get_color() for ax in axes]
     assert colors == ["tab:blue", "tab:red", "tab:blue"]
-    assert axes[0].get_title() == f"{int(predicted[0])} ({lh.format_confidence(probs[0, predicted[0]])})"
+    assert axes[0].get_title() == f"{int(predicted[0])} ({lh.readings.format_confidence(probs[0, predicted[0]])})"
 
 
 def test_confidence_never_claims_certainty():
-    assert lh.format_confidence(0.878) == "87.8%"
-    assert lh.format_confidence(0.9994) == "99.9%"
-    assert lh.format_confidence(0.99996) == ">99.9%" and lh.format_confidence(1.0) == ">99.9%"
-    assert lh.format_confidence(torch.tensor(0.5)) == "50.0%"
+    assert lh.readings.format_confidence(0.878) == "87.8%"
+    assert lh.readings.format_confidence(0.9994) == "99.9%"
+    assert lh.readings.format_confidence(0.99996) == ">99.9%" and lh.readings.format_confidence(1.0) == ">99.9%"
+    assert lh.readings.format_confidence(torch.tensor(0.5)) == "50.0%"
     with pytest.raises(ValueError, match="softmax outputs"):
-        lh.format_confidence(87.8)
+        lh.readings.format_confidence(87.8)
 
 
 def test_confusion_heatmap_has_counts_and_labels():
@@ -115,7 +116,7 @@ def test_histories_keep_the_axis_on_the_pack_and_name_the_network_left_below():
     _, ax_acc = lh.plot_histories({"a": _history(2), "b": _history(2)})
     assert not ax_acc.texts  # nobody far behind: the axis shows everyone
     many = {**_histories(), **{f"slow{k}": _histories()["slow"] for k in range(4)}}
-    assert lh.plotting.small_text(lh.plot_histories(many)[1].figure) == []  # five far behind still fit the panel
+    assert figures.small_text(lh.plot_histories(many)[1].figure) == []  # five far behind still fit the panel
 
 
 def test_error_overlap_colours_follow_the_shared_mistakes():
@@ -145,8 +146,8 @@ def _preds(n, wrong_every=3):
 
 
 FIGURES = {
-    "digit_pixels": lambda: lh.show_digit_pixels(_digit(), label=5).figure,
-    "sample_grid": lambda: lh.show_images(torch.rand(32, 28, 28), titles=[f"label {k % 10}" for k in range(32)])[0].figure,
+    "digit_pixels": lambda: lh.plot_digit_pixels(_digit(), label=5).figure,
+    "sample_grid": lambda: lh.plot_images(torch.rand(32, 28, 28), titles=[f"label {k % 10}" for k in range(32)])[0].figure,
     "class_counts": lambda: lh.plot_class_counts(torch.randint(0, 10, (60000,))).figure,
     "learning_curves": lambda: lh.plot_learning_curves(_history())[0].figure,
     "predictions": lambda: lh.plot_predictions(*_preds(32))[0].figure,
@@ -160,7 +161,7 @@ FIGURES = {
                                          title="conv3: the 120 values as a 10x12 grid").figure,
     "logits": lambda: lh.plot_vector(torch.randn(10), (1, 10), annotate=True, labels=range(10)).figure,
     "kernels": lambda: lh.plot_kernels(torch.randn(6, 5, 5))[0].figure,
-    "preprocessing_steps": lambda: lh.plotting.plot_steps(
+    "preprocessing_steps": lambda: lh.plot_steps(
         {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),
          "28x28 centred": torch.rand(28, 28), "model input": torch.rand(1, 32, 32)},
         names={"20x20 box": "scaled to fit 20x20"})[0].figure,
@@ -172,15 +173,15 @@ FIGURES = {
     "error_explorer": lambda: px.plot_error_explorer(
         torch.rand(6, 1, 32, 32), torch.arange(6), _preds(6)[3], torch.randn(6, 32, 32), torch.rand(6, 5, 1, 32, 32),
         torch.randint(0, 10, (6, 5)).numpy(), 10 * torch.rand(6, 5).numpy())[0, 0].figure,
-    "transformations": lambda: px.plot_transform_examples(torch.rand(28, 28), rb.TRANSFORMS)[0, 0].figure,
+    "transformations": lambda: px.plot_transform_examples(torch.rand(28, 28), TRANSFORMS)[0, 0].figure,
     "invariance_curves": lambda: px.plot_invariance_curves(pd.DataFrame(
         [{"model": m, "transform": t, "level": lv, "accuracy": 50.0} for m in ("default", "augmented")
-         for t, (_, levels, _) in rb.TRANSFORMS.items() for lv in levels]), rb.TRANSFORMS)[0].figure,
+         for t, (_, levels, _) in TRANSFORMS.items() for lv in levels]), TRANSFORMS)[0].figure,
 }
 
 
 def test_steps_share_one_panel_size_and_title_their_real_size():
-    axes = lh.plotting.plot_steps({"a": torch.rand(20, 13), "b": torch.rand(28, 28)})
+    axes = lh.plot_steps({"a": torch.rand(20, 13), "b": torch.rand(28, 28)})
     fig = axes[0].figure
     fig.canvas.draw()
     boxes = [ax.get_window_extent() for ax in axes]
@@ -190,10 +191,10 @@ def test_steps_share_one_panel_size_and_title_their_real_size():
 
 def test_invariance_curves_read_harsher_to_the_right():
     curves = pd.DataFrame([{"model": m, "transform": t, "level": lv, "accuracy": 50.0} for m in ("default", "augmented")
-                           for t, (_, levels, _) in rb.TRANSFORMS.items() for lv in levels])
-    axes = px.plot_invariance_curves(curves, rb.TRANSFORMS)
+                           for t, (_, levels, _) in TRANSFORMS.items() for lv in levels])
+    axes = px.plot_invariance_curves(curves, TRANSFORMS)
     inverted = {ax.get_title(): ax.xaxis_inverted() for ax in axes if ax.get_title()}
-    assert inverted == {t: levels[-1] < levels[0] for t, (_, levels, _) in rb.TRANSFORMS.items()}
+    assert inverted == {t: levels[-1] < levels[0] for t, (_, levels, _) in TRANSFORMS.items()}
     assert inverted["smaller"] and inverted["resolution"] and not inverted["shift"]
 
 
@@ -208,8 +209,8 @@ def test_attribution_pairs_share_one_colour_scale():
     assert sal_lims == [pytest.approx(float(m.max())) for m in sal]  # saliency keeps its own scale
     own = px.plot_attributions(torch.rand(4, 1, 32, 32), sal, occ, ["a"] * 4)
     assert own[1, 2].get_images()[0].get_clim() == (pytest.approx(-0.1), pytest.approx(0.1))
-    assert px.probability_text("p(true)", 0.9999) == "p(true) > 99.9%"
-    assert px.probability_text("p(true)", 0.13) == "p(true) = 13.0%"
+    assert lh.readings.probability_text("p(true)", 0.9999) == "p(true) > 99.9%"
+    assert lh.readings.probability_text("p(true)", 0.13) == "p(true) = 13.0%"
 
 
 def test_error_explorer_titles_the_true_label_in_blue():
@@ -227,21 +228,21 @@ def test_error_explorer_titles_the_true_label_in_blue():
 @pytest.mark.parametrize("name", sorted(FIGURES))
 def test_helper_figures_are_legible_when_displayed(name):
     fig = FIGURES[name]()
-    assert lh.plotting.small_text(fig) == [], f"{name}: text under 10 pt as displayed"
+    assert figures.small_text(fig) == [], f"{name}: text under 10 pt as displayed"
 
 
 def test_legibility_check_catches_small_and_shrunk_text(artifacts):
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.set_title("fine")
-    assert lh.plotting.small_text(fig) == []
+    assert figures.small_text(fig) == []
     ax.text(0.5, 0.5, "tiny", fontsize=7)
-    assert lh.plotting.small_text(fig) == [("tiny", 7.0)]
+    assert figures.small_text(fig) == [("tiny", 7.0)]
     wide, ax = plt.subplots(figsize=(20, 3))  # drawn ~16 in wide, shown in a 10 in column
     ax.set_title("title", fontsize=12)
-    scale = lh.plotting.displayed_scale(wide)
+    scale = figures.displayed_scale(wide)
     assert 0.5 < scale < 0.7
-    assert ("title", pytest.approx(12 * scale, abs=0.1)) in lh.plotting.small_text(wide)
-    with pytest.warns(lh.plotting.LegibilityWarning, match="under 10 pt"):
+    assert ("title", pytest.approx(12 * scale, abs=0.1)) in figures.small_text(wide)
+    with pytest.warns(figures.LegibilityWarning, match="under 10 pt"):
         lh.save_figure(wide, "test_wide")
     with pytest.raises(ValueError, match="dpi >= 150"):
         lh.save_figure(fig, "test_low_dpi", dpi=100)

@@ -2,7 +2,6 @@
 import pandas as pd
 import pytest
 import torch
-from torch import nn
 
 import lenet_helpers as lh
 from lenet_helpers import readings
@@ -12,7 +11,7 @@ def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
     images = tensors.valid.tensors[0][:600]
     lh.set_seed(0)
     model = lh.LeNet5()
-    table = readings.layer_variances(model, images, batch_size=250)  # two batches: sums must combine
+    table = lh.layer_variances(model, images, batch_size=250)  # two batches: sums must combine
     assert list(table["layer"]) == ["input", "conv1", "tanh1", "pool1", "conv2", "tanh2", "pool2", "conv3",
                                     "tanh3", "fc1", "tanh4", "fc2"]
     with torch.no_grad():
@@ -23,7 +22,7 @@ def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
     assert row.loc["conv1", "variance"] == pytest.approx(float(pre1.double().var(unbiased=False)), rel=1e-5)
     assert row.loc["pool1", "variance"] == pytest.approx(float(after_pool.double().var(unbiased=False)), rel=1e-5)
     assert row.loc["conv2", "fan_in"] == 150 and row.loc["fc1", "fan_in"] == 120
-    pre = readings.preactivation_variances(table)
+    pre = lh.preactivation_variances(table)
     assert list(pre["layer"]) == ["conv1", "conv2", "conv3", "fc1", "fc2"]
     assert pre["input variance"].iloc[1] == pytest.approx(row.loc["pool1", "variance"])
     # The fact notebook 03 teaches: at initialisation the variance shrinks through tanh and pooling.
@@ -47,7 +46,7 @@ def test_mistakes_table_and_report():
                           [0.02, 0.03, 0.95] + [0.0] * 7,    # 1 read as 2 at 95%, true digit third? no: 0.03 > 0.02
                           [0.0, 0.0, 0.4, 0.0, 0.0, 0.6, 0.0, 0.0, 0.0, 0.0],  # 2 read as 5, true is runner-up
                           [0.0] * 3 + [1.0] + [0.0] * 6])   # right
-    table = readings.mistakes_table(labels, probs)
+    table = lh.mistakes_table(labels, probs)
     assert list(table["index"]) == [1, 2]  # most confident first
     first = table.iloc[0]
     assert (first["true"], first["predicted"], first["runner-up"], first["true rank"]) == (1, 2, 1, 2)
@@ -56,15 +55,15 @@ def test_mistakes_table_and_report():
     assert "1 of the 2 mistakes (50%) are made with more than 90% confidence" in text
     assert "test digit #1, is a 1 read as 2 with 95.0%" in text
     assert "In 2 of the 2 mistakes (100%) the true digit is the runner-up" in text
-    assert readings.mistakes_report(readings.mistakes_table(labels[[0, 3]], probs[[0, 3]]))[0].startswith("No mistakes")
+    assert readings.mistakes_report(lh.mistakes_table(labels[[0, 3]], probs[[0, 3]]))[0].startswith("No mistakes")
 
 
 def test_mixed_sample_has_both_kinds():
     correct = torch.tensor([True] * 90 + [False] * 10)
-    pick = readings.mixed_sample(correct, 32, seed=0)
+    pick = lh.mixed_sample(correct, 32, seed=0)
     assert len(pick) == 32 and len(set(pick.tolist())) == 32
     assert int((~correct[pick]).sum()) == 8
-    assert int((~correct[readings.mixed_sample(correct, 32, n_wrong=20)]).sum()) == 10  # only 10 exist
+    assert int((~correct[lh.mixed_sample(correct, 32, n_wrong=20)]).sum()) == 10  # only 10 exist
 
 
 def test_noise_and_confused_pair_reports():
@@ -85,7 +84,7 @@ def test_background_values_follow_the_kernels():
     lh.set_seed(0)
     model = lh.LeNet5()
     bg = -0.1307 / 0.3081
-    table = readings.background_values(model, bg)
+    table = lh.background_values(model, bg)
     with torch.no_grad():
         blank = torch.full((1, 1, 32, 32), bg)
         maps = torch.tanh(model.conv1(blank))[0]
@@ -100,16 +99,16 @@ def test_code_similarity_separates_classes():
     codes = torch.cat([torch.tensor([[1.0, 0.0]]).repeat(5, 1), torch.tensor([[0.0, 1.0]]).repeat(5, 1)])
     codes = torch.cat([codes, torch.zeros(10, 0)], 1)
     labels = torch.tensor([0] * 5 + [1] * 5)
-    sim = readings.code_similarity(codes, labels)
+    sim = lh.code_similarity(codes, labels)
     assert sim.loc[0, 0] == pytest.approx(1.0) and sim.loc[0, 1] == pytest.approx(0.0)
     assert pd.isna(sim.loc[2, 2])
 
 
-def test_layer_codes_capture_conv3_for_many_images(tensors):
+def test_extract_features_captures_conv3_for_many_images(tensors):
     lh.set_seed(0)
     model = lh.LeNet5()
     images = tensors.test.tensors[0][:7]
-    codes = readings.layer_codes(model, images, batch_size=3)
+    codes = lh.extract_features(model, images, "conv3", batch_size=3)
     assert codes.shape == (7, 120)
     assert torch.allclose(codes[0], lh.feature_maps(model, images[0])["conv3"].flatten(), atol=1e-6)
 
@@ -124,7 +123,7 @@ def test_naive_input_report():
 def test_first_epoch_reading_explains_valid_above_train():
     h = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.3, 0.05], "valid_loss": [0.1, 0.06],
                       "train_acc": [91.0, 98.5], "valid_acc": [97.0, 98.4]})
-    text = " ".join(lh.learning_curve_report(h))
+    text = " ".join(lh.readings.learning_curve_report(h))
     assert "In epoch 1 valid accuracy (97.00%) beat train accuracy (91.00%)" in text
 
 

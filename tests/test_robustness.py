@@ -5,8 +5,14 @@ import torch
 from PIL import Image
 
 import lenet_helpers as lh
-from lenet_helpers import robustness as rb
-from lenet_helpers.strokes import MNIST_STROKE_WIDTH, normalize_stroke_width
+from lenet_helpers.analysis.robustness import break_changes
+from lenet_helpers.data.distortions import TRANSFORMS, noise, resolution, rotate, scale, shift, stroke, thicker, thinner, transform
+from lenet_helpers.data.preprocessing import to_model_input
+from lenet_helpers.digits.synthetic import DRAWN_STYLES, drawn_digit_set
+from lenet_helpers.readings.robustness import break_summary, curves_report, curves_table
+from lenet_helpers.readings.text import format_level
+from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, normalize_stroke_width
+from lenet_helpers.training.reference import reference_checkpoint
 
 
 def centre_of_mass(a):
@@ -28,39 +34,39 @@ def bar(width=4, horizontal=True):
 def test_shift_rotation_and_scale_move_the_ink_as_named():
     dot = torch.zeros(1, 28, 28)
     dot[0, 10:14, 10:14] = 1  # centre of mass (11.5, 11.5)
-    cy, cx = centre_of_mass(rb.shift(dot, 3)[0])
+    cy, cx = centre_of_mass(shift(dot, 3)[0])
     assert (cy, cx) == (pytest.approx(11.5, abs=0.01), pytest.approx(14.5, abs=0.01))
     # A dot right of the centre goes above it after +90 degrees (counter-clockwise on screen).
     right = torch.zeros(1, 28, 28)
     right[0, 13:15, 20:22] = 1
-    cy, cx = centre_of_mass(rb.rotate(right, 90)[0])
+    cy, cx = centre_of_mass(rotate(right, 90)[0])
     assert cy == pytest.approx(6.5, abs=0.6) and cx == pytest.approx(13.5, abs=0.6)
-    assert torch.allclose(rb.rotate(bar(), 90), bar(horizontal=False), atol=0.05)
-    small = rb.scale(bar(), 0.5)[0].numpy()
+    assert torch.allclose(rotate(bar(), 90), bar(horizontal=False), atol=0.05)
+    small = scale(bar(), 0.5)[0].numpy()
     cols = np.nonzero(small.sum(0) > 0.5)[0]
     assert 7 <= len(cols) <= 9  # a 16-pixel bar becomes 8 pixels long
-    for name, (_, levels, _) in rb.TRANSFORMS.items():  # the first level leaves digits unchanged
-        assert torch.allclose(rb.transform(name, bar(), levels[0]), bar(), atol=1e-5), name
+    for name, (_, levels, _) in TRANSFORMS.items():  # the first level leaves digits unchanged
+        assert torch.allclose(transform(name, bar(), levels[0]), bar(), atol=1e-5), name
     with pytest.raises(ValueError, match="choose one of"):
-        rb.transform("blur", bar(), 1)
+        transform("blur", bar(), 1)
 
 
 def test_stroke_width_and_morphology():
     assert lh.stroke_width(bar(4))[0] == pytest.approx(4, abs=0.5)
     assert lh.stroke_width(bar(2))[0] == pytest.approx(2, abs=0.5)
     assert np.isnan(lh.stroke_width(torch.zeros(28, 28))[0])
-    assert lh.stroke_width(rb.thicker(bar(4), 2))[0] == pytest.approx(6, abs=0.6)  # a pixel on each side
-    assert lh.stroke_width(rb.thinner(bar(6), 2))[0] == pytest.approx(4, abs=0.6)
-    assert lh.stroke_width(rb.stroke(bar(4), 1))[0] == pytest.approx(5, abs=0.6)
+    assert lh.stroke_width(thicker(bar(4), 2))[0] == pytest.approx(6, abs=0.6)  # a pixel on each side
+    assert lh.stroke_width(thinner(bar(6), 2))[0] == pytest.approx(4, abs=0.6)
+    assert lh.stroke_width(stroke(bar(4), 1))[0] == pytest.approx(5, abs=0.6)
 
 
 def test_noise_and_resolution():
     grey = torch.full((4, 28, 28), 0.5)
-    noisy = rb.noise(grey, 0.1)
+    noisy = noise(grey, 0.1)
     assert float((noisy - grey).std()) == pytest.approx(0.1, abs=0.005)
-    assert torch.equal(noisy, rb.noise(grey, 0.1))  # seeded
+    assert torch.equal(noisy, noise(grey, 0.1))  # seeded
     checker = ((torch.arange(28)[:, None] + torch.arange(28)[None]) % 2).float().unsqueeze(0)
-    assert float(rb.resolution(checker, 7).std()) < 0.05 < float(checker.std())  # detail gone
+    assert float(resolution(checker, 7).std()) < 0.05 < float(checker.std())  # detail gone
 
 
 def test_mnist_stroke_width_constant_is_measured(mnist):
@@ -74,10 +80,10 @@ def test_to_model_input_matches_the_series_transform(mnist):
     tf = lh.lenet_transform()
     pil = torch.stack([tf(Image.fromarray((d * 255).round().byte().numpy(), mode="L")) for d in digits])
     # one grey level of 255 is 1 / (255 * 0.3081) in normalised units
-    assert (rb.to_model_input(digits) - pil).abs().max() <= 1.01 / (255 * 0.3081)
-    assert rb.to_model_input(digits, "pad32").shape == (50, 1, 32, 32)
+    assert (to_model_input(digits) - pil).abs().max() <= 1.01 / (255 * 0.3081)
+    assert to_model_input(digits, "pad32").shape == (50, 1, 32, 32)
     with pytest.raises(ValueError, match="unknown preprocessing"):
-        rb.to_model_input(digits, "resize64")
+        to_model_input(digits, "resize64")
 
 
 def test_accuracy_under_agrees_with_evaluate_and_drops_when_rotated(trained_model, tensors):
@@ -89,10 +95,10 @@ def test_accuracy_under_agrees_with_evaluate_and_drops_when_rotated(trained_mode
     assert curve["accuracy"][1] < acc - 40
     assert curve["errors"][0] == round(1000 * (100 - curve["accuracy"][0]) / 100)
     both = lh.invariance_curves({"a": model}, digits[:200], labels[:200],
-                                {"shift": rb.TRANSFORMS["shift"]})
+                                {"shift": TRANSFORMS["shift"]})
     assert list(both.columns) == ["model", "transform", "level", "accuracy", "errors"]
-    assert len(both) == len(rb.TRANSFORMS["shift"][1])
-    assert rb.curves_report(both)[0].startswith("shift (")
+    assert len(both) == len(TRANSFORMS["shift"][1])
+    assert curves_report(both)[0].startswith("shift (")
 
 
 def _curves(accuracies: dict) -> "pd.DataFrame":
@@ -100,7 +106,7 @@ def _curves(accuracies: dict) -> "pd.DataFrame":
     import pandas as pd
 
     return pd.DataFrame([{"model": m, "transform": t, "level": float(lv), "accuracy": a, "errors": 0}
-                         for (m, t), accs in accuracies.items() for lv, a in zip(rb.TRANSFORMS[t][1], accs)])
+                         for (m, t), accs in accuracies.items() for lv, a in zip(TRANSFORMS[t][1], accs)])
 
 
 def test_break_changes_say_which_way_each_break_moved():
@@ -116,18 +122,18 @@ def test_break_changes_say_which_way_each_break_moved():
         ("default", "larger"): [99, 98, 97, 95, 91, 77],             # at 1.6
         ("augmented", "larger"): [99, 99, 99, 98, 96, 91],           # never: later
     })
-    changes = rb.break_changes(curves).set_index("transform")
+    changes = break_changes(curves).set_index("transform")
     assert changes["change"].to_dict() == {"shift": "later", "noise": "earlier", "rotation": "unchanged",
                                            "smaller": "later", "larger": "later"}
     assert changes.loc["larger", "break"] is None and changes.loc["shift", "break"] == 5
-    assert rb.break_summary(curves) == [
+    assert break_summary(curves) == [
         "Break (first level below 90%) of augmented vs default: later (at a harsher level) for shift (3 -> 5), "
         "smaller (0.7 -> 0.6), larger (1.6 -> never below 90%); earlier (at a milder level) for noise (0.3 -> 0.2); "
         "at the same level for rotation (30)."]
-    assert rb.break_changes(curves, reference="augmented").set_index("transform")["change"]["noise"] == "later"
+    assert break_changes(curves, reference="augmented").set_index("transform")["change"]["noise"] == "later"
     with pytest.raises(ValueError, match="unknown reference model"):
-        rb.break_changes(curves, reference="dropout")
-    report = rb.curves_report(curves)
+        break_changes(curves, reference="dropout")
+    report = curves_report(curves)
     assert "below 90% from 3, 30.0% at 8;" in report[0] and "The break moves later for augmented (3 -> 5)." in report[0]
     assert "The break moves earlier for augmented (0.3 -> 0.2)." in report[1]
     assert "The break stays at the same level for augmented." in report[2]
@@ -139,14 +145,14 @@ def test_curves_table_has_one_compact_table_per_transformation():
                       ("augmented", "shift"): [99, 99, 98, 97, 93, 85, 60, 30],
                       ("default", "smaller"): [99, 98, 97, 89, 73, 50, 21],
                       ("augmented", "smaller"): [99, 99, 98, 95, 84, 64, 26]})
-    lines = rb.curves_table(curves).splitlines()
+    lines = curves_table(curves).splitlines()
     assert lines[0] == "shift: shift right (pixels of 28)"
     assert lines[1].split() == ["0", "1", "2", "3", "4", "5", "6", "8"]  # the levels as columns, no ".0"
     assert lines[2].split() == ["default", "99.0", "98.0", "95.0", "85.0", "60.0", "50.0", "40.0", "30.0"]
     assert lines[3].split()[0] == "augmented" and lines[4] == ""
     assert lines[5] == "smaller: scale factor (smaller)" and lines[6].split() == ["1", "0.9", "0.8", "0.7", "0.6", "0.5", "0.4"]
     assert len(lines) == 9  # 4 lines a table (title, levels, two models), a blank line between
-    assert rb.format_level(3.0) == "3" and rb.format_level(0.7) == "0.7" and rb.format_level(28) == "28"
+    assert format_level(3.0) == "3" and format_level(0.7) == "0.7" and format_level(28) == "28"
 
 
 def test_normalize_stroke_width_brings_pens_to_mnist_width():
@@ -165,17 +171,17 @@ def test_normalize_stroke_width_brings_pens_to_mnist_width():
 
 
 def test_drawn_digit_set_is_fixed():
-    a = rb.drawn_digit_set(repeats=1, styles=[(64, 3)])
-    b = rb.drawn_digit_set(repeats=1, styles=[(64, 3)])
+    a = drawn_digit_set(repeats=1, styles=[(64, 3)])
+    b = drawn_digit_set(repeats=1, styles=[(64, 3)])
     assert len(a) == 10 and a["digit"].tolist() == list(range(10))
     assert all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a["image"], b["image"]))
-    assert len(rb.drawn_digit_set()) == 3 * 10 * len(rb.DRAWN_STYLES)
+    assert len(drawn_digit_set()) == 3 * 10 * len(DRAWN_STYLES)
 
 
 @pytest.fixture(scope="module")
 def shipped_model():
     """The reference LeNet-5 shipped in lenet_helpers/reference (no training, no MNIST needed)."""
-    model, _ = lh.load_checkpoint(lh.reference_checkpoint())
+    model, _ = lh.load_checkpoint(reference_checkpoint())
     return model.eval()
 
 
@@ -184,7 +190,7 @@ def test_shipped_model_reads_thick_markers_and_thin_pens(shipped_model, size, th
     """The drawn set's extremes through lh.predict_image: before the page reading and the stroke
     step agreed, these read 10, 8, 7 and 6 of 10 (a marker's ink taken for paper, a 2-pixel
     pen cut by the speck filter)."""
-    drawn = rb.drawn_digit_set(repeats=1, styles=[(size, thickness)])
+    drawn = drawn_digit_set(repeats=1, styles=[(size, thickness)])
     read = [lh.predict_image(shipped_model, img)[0] for img in drawn["image"]]
     assert sum(r == d for r, d in zip(read, drawn["digit"])) >= 9, read
 

@@ -17,10 +17,13 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers import saving, training
-from lenet_helpers.data import MNISTTensors
-from lenet_helpers.pipeline import TrainingInterrupted
-from lenet_helpers.saving import SaveError
+from lenet_helpers.training import loop as training
+from lenet_helpers.training import runs as saving
+from lenet_helpers.data.mnist import MNISTTensors
+from lenet_helpers.training.runs import TrainingInterrupted
+from lenet_helpers.training.runs import SaveError
+from lenet_helpers.training.checkpoint import HISTORY_COLUMNS, save_checkpoint
+from lenet_helpers.training.checkpoint import save_history
 from test_training import synthetic
 
 
@@ -96,10 +99,11 @@ def test_interrupted_history_is_not_saved_by_accident(tmp_path, data, monkeypatc
     assert history.attrs["interrupted"] and len(history) == 1
     _, acc = lh.evaluate(model, data.valid)
     assert acc == pytest.approx(history["valid_acc"].iloc[-1], abs=1e-6)  # back to epoch 1's weights
-    with pytest.raises(lh.CheckpointError, match="interrupted after 1 completed epoch"):
-        lh.save_checkpoint(tmp_path / "m.pt", model, history)  # notebook 04's call
-    assert not (tmp_path / "m.pt").exists()
-    assert lh.load_checkpoint(lh.save_checkpoint(tmp_path / "m.pt", model, history, partial=True))[1]["interrupted"]
+    with pytest.raises(lh.SaveError, match="interrupted after 1 completed epoch"):
+        lh.save_training_run(model, history, tmp_path / "m.pt", tmp_path / "m.csv")  # notebook 04's call
+    assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.csv").exists()
+    ckpt, _ = lh.save_training_run(model, history, tmp_path / "m.pt", tmp_path / "m.csv", partial=True)
+    assert lh.load_checkpoint(ckpt)[1]["interrupted"]
 
 
 # --- 2: checkpoint and history as one unit ------------------------------------------------------
@@ -134,11 +138,12 @@ def test_stale_temp_files_of_a_killed_save_are_removed(tmp_path, data, good):
 
 def test_history_out_of_step_is_rebuilt_from_the_checkpoint(tmp_path, good, capsys, monkeypatch):
     ckpt, csv, _, _ = good
-    lh.save_history(lh.load_history(csv).iloc[:1], csv)  # as if killed between the two renames
-    monkeypatch.setattr("lenet_helpers.pipeline.checkpoint_path", lambda: ckpt)
-    monkeypatch.setattr("lenet_helpers.pipeline.history_path", lambda: csv)
-    _, history, meta = lh.load_or_train(device="cpu")
+    save_history(lh.load_history(csv).iloc[:1], csv)  # as if killed between the two renames
+    monkeypatch.setattr("lenet_helpers.training.reference.checkpoint_path", lambda: ckpt)
+    monkeypatch.setattr("lenet_helpers.training.reference.history_path", lambda: csv)
+    _, history, meta = lh.load_trained_model(device="cpu")
     assert len(history) == meta["epochs"] == 2 and "rebuilt it from the checkpoint" in capsys.readouterr().out
+    assert len(lh.load_history(csv)) == 2
 
 
 # --- 3: destinations checked before training ----------------------------------------------------
@@ -147,7 +152,7 @@ def test_bad_destinations_fail_before_training(tmp_path, data, monkeypatch):
     def must_not_train(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr("lenet_helpers.pipeline.train", must_not_train)
+    monkeypatch.setattr("lenet_helpers.training.runs.train", must_not_train)
     a_file = tmp_path / "file"
     a_file.write_text("x")
     cases = [
@@ -191,7 +196,7 @@ def test_train_command_refuses_a_folder_in_seconds(tmp_path):
 def test_sigint_during_training_exits_130_and_keeps_the_model(tmp_path, mnist):
     ckpt, csv = tmp_path / "m.pt", tmp_path / "h.csv"
     model = lh.LeNet5()
-    lh.save_checkpoint(ckpt, model, pd.DataFrame({c: [1.0] for c in lh.checkpoint.HISTORY_COLUMNS}), test_acc=42.0)
+    save_checkpoint(ckpt, model, pd.DataFrame({c: [1.0] for c in HISTORY_COLUMNS}), test_acc=42.0)
     before = ckpt.read_bytes()
     proc = subprocess.Popen([sys.executable, "-m", "lenet_helpers", "train", "--epochs", "50", "--subset", "3000",
                              "--checkpoint", str(ckpt), "--history", str(csv)], stdout=subprocess.PIPE,

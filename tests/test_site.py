@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from lenet_helpers import site as lsite
+from lenet_helpers.tools import website as lsite
 from lenet_helpers.cli import main
 from site_browser import check_pages
 

@@ -6,7 +6,10 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers.sketchpad import FALLBACK_LINE, NO_INK_MESSAGE, PEN_WIDTH
+from lenet_helpers.digits.sketchpad import FALLBACK_LINE, NO_INK_MESSAGE, PEN_WIDTH
+from lenet_helpers.training.checkpoint import save_checkpoint
+from lenet_helpers.digits.sketchpad import reading_panel
+from lenet_helpers.digits.synthetic import rasterize_strokes
 
 SEVEN = lh.EXAMPLE_STROKES["7 without a bar"]
 
@@ -14,10 +17,10 @@ SEVEN = lh.EXAMPLE_STROKES["7 without a bar"]
 def test_a_drawn_seven_is_read_as_seven(trained_model):
     model, _ = trained_model
     reading = lh.predict_strokes(model, SEVEN)
-    assert isinstance(reading, lh.Reading)
+    assert isinstance(reading, lh.DigitReading)
     assert reading.digit == 7, f"{reading}; probabilities {reading.probabilities}"
     assert reading.probabilities.shape == (10,) and float(reading.probabilities.sum()) == pytest.approx(1, abs=1e-5)
-    assert str(reading) == f"read as 7 ({lh.format_confidence(reading.confidence)})"
+    assert str(reading) == f"read as 7 ({lh.readings.format_confidence(reading.confidence)})"
     assert tuple(reading.maps["conv1"].shape) == (6, 28, 28)
     assert tuple(reading.maps["conv2"].shape) == (16, 10, 10)
 
@@ -34,31 +37,31 @@ def test_an_empty_canvas_says_there_is_no_ink():
         reading = lh.predict_strokes(model, strokes)
         assert isinstance(reading, lh.NoInk), strokes
         assert str(reading) == NO_INK_MESSAGE
-    assert lh.reading_panel(lh.NoInk()) == {"status": "noink", "message": NO_INK_MESSAGE}
+    assert reading_panel(lh.NoInk()) == {"status": "noink", "message": NO_INK_MESSAGE}
 
 
 def test_the_drawing_is_preprocessed_exactly_as_notebook_09():
     model = lh.LeNet5().eval()
     reading = lh.predict_strokes(model, SEVEN)
-    expected = lh.load_image(lh.rasterize_strokes(SEVEN), model=model)
+    expected = lh.load_image(rasterize_strokes(SEVEN), model=model)
     assert torch.equal(reading.steps["model input"], expected)
     assert reading.steps["28x28 centred"].shape == (28, 28)
 
 
 def test_strokes_are_drawn_with_the_canvas_pen():
-    img = np.asarray(lh.rasterize_strokes([[[40, 140], [240, 140]]]))
+    img = np.asarray(rasterize_strokes([[[40, 140], [240, 140]]]))
     assert img.shape == (280, 280) and img[0, 0] == 255
     column = img[:, 140] < 128  # ink across a horizontal line: the pen's width
     assert abs(int(column.sum()) - PEN_WIDTH) <= 2
-    dot = np.asarray(lh.rasterize_strokes([[[100, 100]]]))
+    dot = np.asarray(rasterize_strokes([[[100, 100]]]))
     assert (dot < 128).sum() == pytest.approx(np.pi * (PEN_WIDTH / 2) ** 2, rel=0.2)
     with pytest.raises(ValueError, match="list of \\(x, y\\) points"):
-        lh.rasterize_strokes([[1, 2, 3]])
+        rasterize_strokes([[1, 2, 3]])
 
 
 def test_the_panel_holds_the_answer_bars_and_maps():
     model = lh.LeNet5().eval()
-    panel = lh.reading_panel(lh.predict_strokes(model, SEVEN))
+    panel = reading_panel(lh.predict_strokes(model, SEVEN))
     assert panel["status"] == "ok" and panel["digit"] == int(np.argmax(panel["probabilities"]))
     assert len(panel["bars"]) == 10 and panel["confidence"] == panel["bars"][panel["digit"]]
     captions = [c for c, _ in panel["images"]]
@@ -72,13 +75,13 @@ def test_every_registered_architecture_reads_a_drawing():
     for name in lh.available_models():
         model = lh.build_model(name).eval()
         reading = lh.predict_strokes(model, SEVEN)
-        assert isinstance(reading, lh.Reading), name
+        assert isinstance(reading, lh.DigitReading), name
         assert tuple(reading.steps["model input"].shape) == tuple(model.input_shape), name
-        panel = lh.reading_panel(reading, name)
+        panel = reading_panel(reading, name)
         has_conv = all(k in model.feature_layers for k in ("conv1", "conv2"))
         assert set(reading.maps) == ({"conv1", "conv2"} if has_conv else set()), name
         assert (panel["note"] == "") == has_conv, name
-    panel = lh.reading_panel(lh.predict_strokes(lh.build_model("mlp").eval(), SEVEN), "mlp")
+    panel = reading_panel(lh.predict_strokes(lh.build_model("mlp").eval(), SEVEN), "mlp")
     assert "mlp has no conv1 or conv2 layer" in panel["note"] and len(panel["images"]) == 2
 
 
@@ -89,10 +92,10 @@ def test_the_widget_reads_each_drawing_it_is_sent():
     pad.strokes = SEVEN
     pad.seq = 1
     assert pad.result["status"] == "ok" and pad.result["seq"] == 1
-    assert isinstance(pad.reading, lh.Reading)
+    assert isinstance(pad.reading, lh.DigitReading)
     pad.clear()
     assert pad.strokes == [] and pad.result["status"] == "noink" and pad.result["seq"] == 2
-    assert isinstance(pad.draw(SEVEN), lh.Reading) and pad.result["seq"] == 3
+    assert isinstance(pad.draw(SEVEN), lh.DigitReading) and pad.result["seq"] == 3
 
 
 def test_the_widget_tells_front_ends_without_widgets_how_to_predict_a_file():
@@ -112,7 +115,7 @@ def test_the_widget_loads_the_series_checkpoint(artifacts):
     pad = lh.Sketchpad()  # no model of yours yet: the reference model shipped with lenet_helpers
     assert "reference model" in pad.model_name
     model = lh.build_model("lenet5_modern").eval()
-    lh.save_checkpoint(artifacts / "elsewhere.pt", model)
+    save_checkpoint(artifacts / "elsewhere.pt", model)
     pad = lh.Sketchpad(checkpoint=artifacts / "elsewhere.pt")
     assert "lenet5_modern" in pad.model_name and "elsewhere.pt" in pad.model_name
     assert torch.equal(pad.model.conv1.weight, model.conv1.weight)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-import lenet_helpers as lh
+from lenet_helpers.training.checkpoint import save_checkpoint
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "stroke_width.py"
 
 
 def test_stroke_width_benchmark_prints_before_and_after(trained_model, tmp_path):
     model, history = trained_model
-    ckpt = lh.save_checkpoint(tmp_path / "m.pt", model, history)
+    ckpt = save_checkpoint(tmp_path / "m.pt", model, history)
     out = subprocess.run([sys.executable, str(SCRIPT), "--checkpoint", str(ckpt), "--repeats", "1"],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -6,7 +6,8 @@ import torch
 from torch.utils.data import TensorDataset
 
 import lenet_helpers as lh
-from lenet_helpers.data import MNISTTensors
+from lenet_helpers.data.mnist import MNISTTensors
+from lenet_helpers.training.loop import epoch_line
 
 LOG = re.compile(r"^\d\d:\d\d:\d\d  Epoch: \d+  Train loss: \d+\.\d{4}  Valid loss: \d+\.\d{4}  "
                  r"Train acc: \d+\.\d\d%  Valid acc: \d+\.\d\d%$")
@@ -24,10 +25,10 @@ def synthetic(n=256, seed=0):
 
 
 def test_epoch_line_has_the_seed_format():
-    line = lh.epoch_line(0, 0.229, 0.102, 96.84, 96.81, clock="06:20:18")
+    line = epoch_line(0, 0.229, 0.102, 96.84, 96.81, clock="06:20:18")
     assert line == ("06:20:18  Epoch: 0  Train loss: 0.2290  Valid loss: 0.1020  "
                     "Train acc: 96.84%  Valid acc: 96.81%")
-    assert len(lh.epoch_line(15, 0.0009, 0.0343, 99.99, 99.12, clock="06:20:18")) <= 100  # one line at 1280 px
+    assert len(epoch_line(15, 0.0009, 0.0343, 99.99, 99.12, clock="06:20:18")) <= 100  # one line at 1280 px
 
 
 def test_loss_falls_on_a_synthetic_batch():
@@ -91,7 +92,7 @@ def test_two_epochs_on_real_mnist(trained_model, tensors):
 
 
 def test_ctrl_c_returns_the_completed_epochs(monkeypatch, capsys):
-    import lenet_helpers.training as tr
+    import lenet_helpers.training.loop as tr
 
     calls = {"n": 0}
     real_evaluate = tr.evaluate

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..preprocessing import PREPROCESSINGS
+from lenet_helpers.data.preprocessing import PREPROCESSINGS
 
 _REGISTRY: dict[str, type["MNISTNet"]] = {}
 

@@ -1,12 +1,20 @@
 """Describing a network: parameter and multiply-add counts, the torchsummary table, a layer table."""
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
+import inspect
 import io
+import textwrap
 
+import pandas as pd
 import torch
 from torch import nn
+from torchsummary import summary
+
+from lenet_helpers.models.base import available_models, build_model, model_class
+from lenet_helpers.models.lenet import SparseConv2d
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -26,7 +34,6 @@ def model_summary(model: nn.Module, input_size=None) -> str:
     #208): the table is computed on a CPU copy of the model, so it works on every machine and
     leaves ``model`` where it is.
     """
-    from torchsummary import summary
 
     cpu_copy = copy.deepcopy(model).to("cpu")
     buffer = io.StringIO()
@@ -44,7 +51,6 @@ def layer_table(model: nn.Module, input_size=None):
     agrees with the model's code (and with torchsummary's rows). ``input_size`` defaults to the
     model's ``input_shape``.
     """
-    import pandas as pd
 
     cpu_copy = copy.deepcopy(model).to("cpu").eval()
     rows, handles = [], []
@@ -72,7 +78,6 @@ def multiply_adds(model: nn.Module, input_size=None) -> int:
     et al.'s count of "connections" (1998, section II.B: C1 122,304, C3 151,600).
     For ``lenet5``: 423,038.
     """
-    from .lenet import SparseConv2d
 
     cpu_copy = copy.deepcopy(model).to("cpu").eval()
     total, handles = [0], []
@@ -107,9 +112,7 @@ def models_table():
     Returns:
         A pandas DataFrame with one row per name of :func:`available_models`.
     """
-    import pandas as pd
 
-    from .base import available_models, build_model
 
     rows = []
     for name in available_models():
@@ -126,11 +129,7 @@ def model_source(name: str, docstring: bool = False) -> str:
     With ``docstring=False`` the class docstring is left out, so the layers and ``forward``
     fit on one screen. Raises ``ValueError`` for an unknown name.
     """
-    import ast
-    import inspect
-    import textwrap
 
-    from .base import model_class
 
     source = textwrap.dedent(inspect.getsource(model_class(name)))
     if docstring:

@@ -1,0 +1,190 @@
+"""Figures of digits: pixel values, grids of labelled digits, predictions, the preprocessing steps
+of a photo (notebook 09) and the sketchpad's reading of a drawing (notebook 11).
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from lenet_helpers.digits.page import DigitReading
+from lenet_helpers.digits.sketchpad import MAP_LAYERS, NoInk
+from lenet_helpers.plots.figures import GRID_WIDTH_IN, RIGHT, WRONG, _as_image, grid
+from lenet_helpers.readings.text import format_confidence
+
+
+def ink_box(image) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` pixel indices (inclusive) of the non-zero pixels of a 2-D image.
+
+    Raises:
+        ValueError: the image has no non-zero pixel.
+    """
+    img = _as_image(image)
+    rows, cols = np.nonzero(img)
+    if len(rows) == 0:
+        raise ValueError("the image has no ink (all pixels are 0)")
+    return int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+
+
+def plot_digit_pixels(image, ax=None, label=None, crop: bool = True):
+    """A digit with each non-zero pixel's grey value (0-255) written on it, at 10 pt.
+
+    With ``crop`` (default) only the ink's bounding box (at most 20x20 for MNIST) is drawn,
+    big enough for the values to be read from the back of a room; the axes keep the pixel
+    rows and columns of the full image, and the title says which part is shown.
+
+    Args:
+        image: ``(28, 28)`` or ``(1, H, W)``, values 0-255 (a PIL image or uint8 array works).
+    """
+    img = _as_image(image)
+    h, w = img.shape
+    top, bottom, left, right = ink_box(img) if crop and img.any() else (0, h - 1, 0, w - 1)
+    part = img[top:bottom + 1, left:right + 1]
+    ax = ax or plt.figure(figsize=(9, 9)).gca()
+    ax.imshow(part, cmap="gray", vmin=0, vmax=255,
+              extent=(left - 0.5, right + 0.5, bottom + 0.5, top - 0.5))
+    for (i, j), v in np.ndenumerate(part):
+        if v:
+            ax.text(left + j, top + i, str(int(v)), ha="center", va="center", fontsize=10,
+                    color="black" if v > 128 else "white")
+    ax.set_xticks(range(left, right + 1, 2))
+    ax.set_yticks(range(top, bottom + 1, 2))
+    ax.set(xlabel="column", ylabel="row")
+    shown = "" if (top, bottom, left, right) == (0, h - 1, 0, w - 1) else \
+        f": rows {top}-{bottom}, columns {left}-{right} hold all the ink"
+    ax.set_title(f"{h}x{w} digit" + (f" (label {label})" if label is not None else "") + shown)
+    return ax
+
+
+def plot_images(images, titles=None, colors=None, ncols: int = 8, size: float | None = None, fig=None,
+                cmap="gray"):
+    """A grid of greyscale images with optional titles (and title colours).
+
+    Args:
+        images: ``(N, 1, H, W)`` or ``(N, H, W)`` tensor/array, or a list of images/PIL images.
+        titles, colors: one string per image, or None.
+        size: each panel's side in inches (default: the row fills :data:`GRID_WIDTH_IN`).
+
+    Returns:
+        The array of N axes drawn on.
+    """
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    fig, axes = grid(len(images), ncols, size, fig, title_lines=lines)
+    for k, ax in enumerate(axes):
+        ax.imshow(_as_image(images[k]), cmap=cmap)
+        if titles is not None:
+            kw = {} if colors is None else {"color": colors[k]}
+            ax.set_title(titles[k], fontsize=10, **kw)
+    return axes
+
+
+def plot_predictions(images, labels, predicted, probabilities, ncols: int | None = None, fig=None,
+                     show_true: bool = False):
+    """Digits titled with the predicted digit and its confidence, blue if right, red if wrong.
+
+    Confidence is the softmax probability of the predicted digit (:func:`format_confidence`:
+    ">99.9%" when it would round to 100.0%).
+
+    Args:
+        images: ``(N, 1, 32, 32)``; labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
+        show_true: add the true label to the title (for galleries of mistakes).
+        ncols: digits per row; default 8, or 6 with ``show_true`` (longer titles).
+
+    Returns:
+        The array of N axes.
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    conf = [format_confidence(c) for c in np.asarray(probabilities)[np.arange(len(predicted)), predicted]]
+    titles = [
+        (f"true {t}, pred {p}\n({c})" if show_true else f"{p} ({c})")
+        for t, p, c in zip(labels, predicted, conf)
+    ]
+    colors = [RIGHT if t == p else WRONG for t, p in zip(labels, predicted)]
+    ncols = ncols or (6 if show_true else 8)
+    return plot_images(images, titles, colors, ncols=ncols, fig=fig)
+
+
+def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None):
+    """Images of different sizes side by side in equal square frames, titled with their real size.
+
+    For :func:`lenet_helpers.preprocess_steps`: every panel has the same size, each image is
+    drawn at the scale that fits its longer side to the frame (pixels stay square; the rest of
+    the frame is light grey), and each title gives the array's height x width in pixels.
+
+    Args:
+        steps: ``{name: 2-D array or (1, H, W) tensor}``.
+        names: display names for some keys (e.g. ``{"20x20 box": "scaled to fit 20x20"}``).
+
+    Returns:
+        The array of axes.
+    """
+    names = names or {}
+    nrows = (len(steps) + ncols - 1) // ncols
+    side_in = min(3.0, GRID_WIDTH_IN / ncols)
+    fig = fig or plt.figure(figsize=(ncols * side_in, nrows * (side_in + 0.5)), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[len(steps):]:
+        ax.set_axis_off()
+    for ax, (name, img) in zip(axes, steps.items()):
+        arr = _as_image(img)
+        h, w = arr.shape
+        side = max(h, w)
+        ax.imshow(arr, cmap="gray", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+        ax.set(xlim=(-0.5, side - 0.5), ylim=(side - 0.5, -0.5), xticks=[], yticks=[])
+        ax.set_facecolor("#dddddd")
+        ax.set_title(f"{names.get(name, name)}\n{h}x{w} pixels", fontsize=11)
+    return axes[:len(steps)]
+
+
+def plot_reading(reading: DigitReading, fig=None, title: str | None = None):
+    """A reading as one matplotlib figure, the widget's panel for notebooks and reports.
+
+    Top row: the drawing, the 28x28 MNIST-like image, the model input, the softmax bar
+    chart (top answer in blue, confidence by :func:`format_confidence`). Below: the conv1 and
+    conv2 feature maps (red positive, blue negative, one scale per layer).
+
+    Returns:
+        The figure.
+
+    Raises:
+        TypeError: given :class:`NoInk` (there is nothing to plot).
+    """
+
+
+    if isinstance(reading, NoInk):
+        raise TypeError(f"nothing to plot: {reading.message}")
+    layers = [k for k in MAP_LAYERS if k in reading.maps]
+    fig = fig or plt.figure(figsize=(10, 3.2 + 1.6 * len(layers)), layout="constrained")  # <= 10 in: text >= 10 pt
+    subs = fig.subfigures(1 + len(layers), 1, height_ratios=[2.2] + [1.5] * len(layers)) if layers else [fig]
+    subs = np.atleast_1d(subs)
+    top = subs[0].subplots(1, 4, width_ratios=[1, 1, 1, 1.8])
+    model_input = reading.steps["model input"]
+    h, w = model_input.shape[-2:]
+    for ax, img, name in zip(top[:3], [reading.image, reading.steps["28x28 centred"], model_input],
+                             ["your drawing", "28x28, centred", f"model input {h}x{w}"]):
+        arr = np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img, dtype=np.float32)
+        ax.imshow(arr.reshape(arr.shape[-2:]), cmap="gray")
+        ax.set_title(name, fontsize=11)
+        ax.set_axis_off()
+    probs = reading.probabilities.numpy()
+    colors = ["lightgrey"] * 10
+    colors[reading.digit] = RIGHT
+    bars = top[3].barh(range(10), probs * 100, color=colors)
+    top[3].set(yticks=range(10), xlim=(0, 118), xlabel="softmax probability (%)")
+    top[3].invert_yaxis()
+    top[3].bar_label(bars, [format_confidence(p) if p >= 0.005 else "" for p in probs], padding=3, fontsize=10)
+    top[3].set_title(f"read as {reading.digit} ({format_confidence(reading.confidence)})", fontsize=12)
+    top[3].tick_params(labelsize=10)
+    for sub, key in zip(subs[1:], layers):
+        maps = reading.maps[key]
+        lim = float(maps.abs().max()) or 1.0
+        axes = sub.subplots(1, len(maps)) if len(maps) <= 8 else sub.subplots(2, (len(maps) + 1) // 2)
+        for k, ax in enumerate(np.ravel(axes)):
+            ax.set_axis_off()
+            if k < len(maps):
+                ax.imshow(maps[k].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
+                ax.set_title(str(k), fontsize=10)
+        sub.suptitle(f"{key} feature maps {tuple(maps.shape)} (red +, blue -)", fontsize=11)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    return fig

@@ -1,0 +1,222 @@
+"""Sentences about a trained network's results: learning curves (05), mistakes (06), per-class
+noise and confused pairs (07), the architecture comparison (10).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from lenet_helpers.analysis.evaluation import most_confused
+from lenet_helpers.readings.text import _a, format_confidence
+
+
+def learning_curve_report(history: pd.DataFrame) -> list[str]:
+    """A few sentences reading a training history, with the numbers taken from it.
+
+    Covers the best validation epoch, why valid accuracy can beat train accuracy in the first
+    epoch (train figures are running averages while the weights change), the final
+    train/valid gap (accuracy in percentage points, loss in nats), the ratio of the losses
+    when it is large, and whether validation loss rose after its minimum (the usual sign of
+    overfitting).
+    """
+    last = history.iloc[-1]
+    first = history.iloc[0]
+    best = history.loc[history["valid_acc"].idxmax()]
+    min_loss = history.loc[history["valid_loss"].idxmin()]
+    acc_gap = last["train_acc"] - last["valid_acc"]
+    loss_gap = last["valid_loss"] - last["train_loss"]
+    rise = last["valid_loss"] - min_loss["valid_loss"]
+    lines = [
+        f"Best valid accuracy: {best['valid_acc']:.2f}% at epoch {int(best['epoch'])} of {int(last['epoch'])}; "
+        f"last epoch: {last['valid_acc']:.2f}%.",
+        f"Final gap: train accuracy {last['train_acc']:.2f}% vs valid {last['valid_acc']:.2f}% "
+        f"({acc_gap:+.2f} points); valid loss {last['valid_loss']:.4f} vs train loss {last['train_loss']:.4f} "
+        f"({loss_gap:+.4f}).",
+    ]
+    if first["valid_acc"] > first["train_acc"]:
+        lines.insert(1,
+            f"In epoch {int(first['epoch'])} valid accuracy ({first['valid_acc']:.2f}%) beat train accuracy "
+            f"({first['train_acc']:.2f}%) by {first['valid_acc'] - first['train_acc']:.2f} points: train accuracy is "
+            f"averaged over the epoch's batches while the weights were still improving (the first batches were "
+            f"scored by a nearly untrained network), valid accuracy is measured once, by the end-of-epoch network.")
+    if last["train_loss"] > 0 and last["valid_loss"] > 5 * last["train_loss"]:
+        lines.append(
+            f"Train loss ends {last['valid_loss'] / last['train_loss']:.0f} times below valid loss: the network fits "
+            f"the digits it trained on far better than new ones (a generalisation gap), as expected when "
+            f"61,706 weights see the same 55,000 digits {int(last['epoch'])} times.")
+    if int(min_loss["epoch"]) < int(last["epoch"]) and rise > 0.1 * min_loss["valid_loss"]:
+        lines.append(
+            f"Valid loss was lowest at epoch {int(min_loss['epoch'])} ({min_loss['valid_loss']:.4f}) and rose by "
+            f"{rise:.4f} since while train loss kept falling: the model has started to overfit "
+            f"(it grows more confident on training digits than the validation digits justify).")
+    else:
+        lines.append(
+            f"Valid loss is at or near its minimum ({min_loss['valid_loss']:.4f} at epoch {int(min_loss['epoch'])}): "
+            f"no clear sign of overfitting within these epochs.")
+    return lines
+
+
+def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mistakes_table` with its percentages written for reading: confidences through
+    :func:`~lenet_helpers.evaluation.format_confidence` (never a rounded "100.0%"), the small
+    probabilities with two significant digits."""
+
+    out = table.copy()
+    out["confidence"] = [format_confidence(c / 100) for c in table["confidence"]]
+    for col in ("runner-up %", "true %"):
+        out[col] = [f"{v:.2g}%" if v < 99.95 else format_confidence(v / 100) for v in table[col]]
+    return out
+
+
+def mistakes_report(table: pd.DataFrame, confident: float = 90.0) -> list[str]:
+    """Sentences on :func:`mistakes_table`: overconfidence, the runner-up, the true digit's probability."""
+
+    n = len(table)
+    if n == 0:
+        return ["No mistakes: every digit was read correctly."]
+    sure = int((table["confidence"] > confident).sum())
+    top = table.iloc[0]
+    second = int((table["true rank"] == 2).sum())
+    lines = [
+        f"{sure} of the {n} mistakes ({100 * sure / n:.0f}%) are made with more than {confident:.0f}% confidence: "
+        f"a wrong answer is often a confident one (overconfidence), so a high softmax probability is no guarantee.",
+        f"The most confident mistake, test digit #{int(top['index'])}, is {_a(top['true'])} read as "
+        f"{int(top['predicted'])} with {format_confidence(top['confidence'] / 100)}; the true digit gets "
+        f"{top['true %']:.2g}% (rank {int(top['true rank'])} of 10).",
+        f"In {second} of the {n} mistakes ({100 * second / n:.0f}%) the true digit is the runner-up, the network's "
+        f"second choice; the median probability left for the true digit is {table['true %'].median():.2g}%.",
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------- 07: confusion matrix
+def per_class_noise_report(per_class: pd.DataFrame) -> list[str]:
+    """Whether per-digit error counts differ by more than counting noise.
+
+    A digit whose images are misread at a fixed rate gives, on a fresh test set of the same
+    size, an error count that scatters by about its square root (binomial with a small rate
+    ~ Poisson: standard deviation sqrt(n p (1 - p)) ~ sqrt(errors)). Two counts e1 and e2
+    differ by more than noise when |e1 - e2| > 2 sqrt(e1 + e2) (two standard deviations of
+    the difference).
+
+    Args:
+        per_class: :func:`~lenet_helpers.evaluation.per_class_accuracy`'s table.
+    """
+    rows = per_class.loc[per_class["images"] > 0]  # digits with test images
+    errors = rows["errors"].astype(int)
+    worst, best = int(rows["accuracy"].idxmin()), int(rows["accuracy"].idxmax())
+    e1, e2 = int(errors[worst]), int(errors[best])
+    sd = math.sqrt(e1 + e2) if e1 + e2 else 0.0
+    z = abs(e1 - e2) / sd if sd else 0.0
+    typical = errors.mean()
+    band = 2 * math.sqrt(2 * typical)
+    lines = [
+        f"Counting noise: a digit misread {typical:.0f} times (the mean here) would, on a new test set of the same "
+        f"size, be misread {typical:.0f} +- {math.sqrt(typical):.0f} times (the square root of a count); two digits "
+        f"with such counts must differ by more than about {band:.0f} errors before the difference means anything.",
+    ]
+    pair = (f"The least and best recognised digits, {worst} ({e1} errors) and {best} ({e2}), differ by "
+            f"{e1 - e2} errors, {z:.1f} standard deviations of the difference")
+    if z > 3:
+        lines.append(pair + ": a real difference.")
+    elif z > 2:
+        lines.append(pair + ": borderline. They are the extremes of ten counts, and extremes picked from 45 pairs "
+                            "are expected to lie 2-3 standard deviations apart by chance alone.")
+    else:
+        lines.append(pair + ": within noise.")
+    close = [(a, b) for a in errors.index for b in errors.index
+             if a < b and abs(errors[a] - errors[b]) <= 2 * math.sqrt(max(1, errors[a] + errors[b]))]
+    n_pairs = len(errors) * (len(errors) - 1) // 2
+    lines.append(f"{len(close)} of the {n_pairs} pairs of digits have error counts within noise of each other.")
+    return lines
+
+
+def confused_pair_report(cm: pd.DataFrame) -> list[str]:
+    """The most frequent confusion and its reverse direction, from a confusion matrix."""
+
+    pairs = most_confused(cm, top=1)
+    if pairs.empty:
+        return ["No confusions at all."]
+    a, b, n = (int(v) for v in pairs.iloc[0][["actual", "predicted", "count"]])
+    back = int(cm.loc[b, a])
+    lines = [f"The most frequent confusion is {a} read as {b}: {n} of {int(cm.loc[a].sum()):,} {a}s "
+             f"({100 * n / cm.loc[a].sum():.2f}%)."]
+    if back == n:
+        lines.append(f"The other way, {b} read as {a}, happens exactly as often ({back}): a symmetric confusion.")
+    else:
+        lines.append(f"The other way, {b} read as {a}, happens {back} times: confusions need not be symmetric "
+                     f"(cell ({a}, {b}) and cell ({b}, {a}) of the matrix count different mistakes).")
+    return lines
+
+
+def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
+    """Sentences reading a :func:`results_table`, every number taken from it.
+
+    Covers the most and least accurate network, the cost of the best one, the smallest
+    network's accuracy against ``baseline``, the network without convolutions, and speed.
+    """
+    t = table.sort_values("test acc %", ascending=False)
+    best, worst = t.index[0], t.index[-1]
+    lines = [
+        f"Most accurate on the test set: {best} with {t.loc[best, 'test acc %']:.2f}% "
+        f"({int(t.loc[best, 'test errors'])} errors), {t.loc[best, 'parameters']:,} parameters and "
+        f"{t.loc[best, 'multiply-adds']:,} multiply-adds per digit; least accurate: {worst} with "
+        f"{t.loc[worst, 'test acc %']:.2f}% ({int(t.loc[worst, 'test errors'])} errors)."]
+    smallest = table["parameters"].idxmin()
+    if baseline in table.index and smallest != baseline:
+        ratio = table.loc[baseline, "parameters"] / table.loc[smallest, "parameters"]
+        diff = table.loc[smallest, "test acc %"] - table.loc[baseline, "test acc %"]
+        lines.append(
+            f"The smallest network, {smallest} ({table.loc[smallest, 'parameters']:,} parameters, {ratio:.1f} times fewer "
+            f"than {baseline}), scores {table.loc[smallest, 'test acc %']:.2f}%, {diff:+.2f} points against {baseline}'s "
+            f"{table.loc[baseline, 'test acc %']:.2f}%: parameters alone do not decide accuracy.")
+    if "mlp" in table.index:
+        convs = table.drop(index="mlp")
+        best_conv = convs["test acc %"].idxmax()
+        lines.append(
+            f"Without convolutions, mlp makes {int(table.loc['mlp', 'test errors'])} test errors against "
+            f"{int(convs.loc[best_conv, 'test errors'])} for {best_conv}: "
+            f"{table.loc['mlp', 'test errors'] / max(1, convs.loc[best_conv, 'test errors']):.1f} times as many, "
+            f"with {table.loc['mlp', 'parameters']:,} parameters.")
+    fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
+    lines.append(
+        f"Speed on this machine: {fast} trains fastest ({table.loc[fast, 's/epoch']:.1f} s per epoch of this run's "
+        f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, with "
+        f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times the multiply-adds "
+        f"of {fast} per digit).")
+    return lines
+
+
+def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
+    """Sentences reading a :func:`benchmark_summary` against ``baseline``, every number taken from it.
+
+    A network is called better (worse) than the baseline only when its whole range over seeds lies
+    above (below) the baseline's range; otherwise the difference is within what the seed alone moves.
+
+    Raises:
+        ValueError: ``baseline`` is not in the summary.
+    """
+    if baseline not in summary.index:
+        raise ValueError(f"{baseline!r} is not in the benchmark summary: it has {', '.join(summary.index)}")
+    b = summary.loc[baseline]
+    lines = [f"{baseline}: {b['test mean']:.2f}% mean test accuracy over {int(b['seeds'])} seed(s), from "
+             f"{b['test min']:.2f}% to {b['test max']:.2f}% (the seed alone moves it by "
+             f"{b['test max'] - b['test min']:.2f} points)."]
+    if b["seeds"] < 2:
+        lines.append("One seed only: the differences below are not compared with what the seed alone moves: "
+                     + ", ".join(f"{n} ({r['test mean'] - b['test mean']:+.2f})"
+                                 for n, r in summary.drop(index=baseline).iterrows()) + " points.")
+        return lines
+    groups = {"above": [], "within": [], "below": []}
+    for name, row in summary.drop(index=baseline).iterrows():
+        side = "above" if row["test min"] > b["test max"] else "below" if row["test max"] < b["test min"] else "within"
+        groups[side].append(f"{name} ({row['test mean'] - b['test mean']:+.2f})")
+    words = {"above": f"Better than {baseline} on every seed (its whole range above {baseline}'s)",
+             "within": f"Not distinguishable from {baseline} (the ranges overlap)",
+             "below": f"Worse than {baseline} on every seed (its whole range below {baseline}'s)"}
+    for side, names in groups.items():
+        if names:
+            lines.append(f"{words[side]}: " + ", ".join(names)
+                         + f" (mean test accuracy minus {baseline}'s, in points).")
+    return lines

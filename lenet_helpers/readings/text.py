@@ -1,0 +1,48 @@
+"""How readings are printed and how numbers are written in them.
+"""
+from __future__ import annotations
+
+import textwrap
+
+#: Characters per printed line: fits a JupyterLab output at 1280 px with the file browser open.
+WIDTH = 96
+
+
+def show(lines, width: int = WIDTH) -> None:
+    """Print reading sentences as bullets wrapped at word boundaries (``width`` characters)."""
+    for line in lines:
+        print(textwrap.fill(line, width, initial_indent="* ", subsequent_indent="  "))
+
+
+def _a(digit) -> str:
+    """"a 7", "an 8": the article for a digit read aloud."""
+    return f"an {int(digit)}" if int(digit) == 8 else f"a {int(digit)}"
+
+
+def format_confidence(probability: float) -> str:
+    """A softmax probability (0-1) as a percentage with one decimal, e.g. ``"87.8%"``.
+
+    A softmax output is never exactly 1, so values that would round to "100.0%" are shown as
+    ``">99.9%"`` rather than claiming certainty.
+
+    Raises:
+        ValueError: ``probability`` outside [0, 1] (pass probabilities, not logits or %).
+    """
+    probability = float(probability)
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability must lie in [0, 1], got {probability}: pass softmax outputs, not logits or %")
+    percent = 100.0 * probability
+    return ">99.9%" if percent >= 99.95 else f"{percent:.1f}%"
+
+
+def probability_text(name: str, probability: float) -> str:
+    """``"p(true) = 13.0%"``, or ``"p(true) > 99.9%"`` when :func:`~lenet_helpers.format_confidence`
+    gives ``">99.9%"`` (never ``"= >99.9%"``)."""
+    text = format_confidence(probability)
+    return f"{name} > {text[1:]}" if text.startswith(">") else f"{name} = {text}"
+
+
+def format_level(level) -> str:
+    """A transformation level as printed in tables and sentences: ``3`` not ``3.0``, ``0.7``, ``1.6``
+    (``format(level, "g")``; levels are stored as floats once curves of ints and floats are concatenated)."""
+    return f"{float(level):g}"

@@ -1,0 +1,103 @@
+"""The training recipe as one value: :class:`TrainConfig`.
+
+``lh.train``, a whole run (``lh.train_and_save``, ``lh.train_or_load``), the CLI's ``train``
+defaults and the settings stored in every checkpoint all come from this one dataclass, so
+comparing two runs is comparing two configs (:meth:`TrainConfig.changes`).
+
+The defaults are the reference tutorial's recipe (Adam, learning rate 1e-3, batch 32, 15
+epochs, cross-entropy), plus the cosine decay and LeCun initialisation chosen on the
+validation split (README, "How the defaults were chosen").
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+#: Defaults of the reference tutorial: Adam, learning rate 1e-3, batch 32, 15 epochs, cross-entropy.
+EPOCHS, BATCH_SIZE, LEARNING_RATE = 15, 32, 1e-3
+OPTIMIZERS = ("adam", "sgd")
+LR_SCHEDULES = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a network is trained: every setting of a run except the network and the device.
+
+    Attributes:
+        epochs: passes over the training split (the reference tutorial: 15).
+        batch_size: images per optimizer step (the reference tutorial: 32).
+        lr: learning rate (Adam's default 1e-3, the reference tutorial's).
+        lr_schedule: ``"cosine"`` (half-cosine decay to 0 over all batches; Loshchilov & Hutter
+            2017) or ``"constant"`` (the reference tutorial's).
+        optimizer: ``"adam"`` (the reference tutorial's) or ``"sgd"``.
+        momentum: SGD's momentum (0 for plain SGD; Adam ignores it).
+        weight_decay: the optimizer's L2 penalty (0 in the reference tutorial).
+        label_smoothing: of ``nn.CrossEntropyLoss`` (0 in the reference tutorial).
+        augment: random shifts, rotations and scaling of every training batch
+            (:func:`~lenet_helpers.data.distortions.random_shift`).
+        seed: seeds the shuffling and augmentation (and, in a whole run, the initial weights).
+        subset: train, validate and test on the first ``subset`` digits of each split (quick
+            runs); ``None`` for all of MNIST.
+
+    Raises:
+        ValueError: (on creation) a setting out of range, one line naming it and the valid range.
+    """
+
+    epochs: int = EPOCHS
+    batch_size: int = BATCH_SIZE
+    lr: float = LEARNING_RATE
+    lr_schedule: str = "cosine"
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.0
+    augment: bool = False
+    seed: int = 0
+    subset: int | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be a whole number of at least 1, got {self.epochs!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of at least 1, got {self.batch_size!r}")
+        if self.subset is not None and (not isinstance(self.subset, int) or self.subset < 1):
+            raise ValueError(f"subset must be None (all digits) or a whole number of at least 1, got {self.subset!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if not self.lr > 0:
+            raise ValueError(f"the learning rate must be positive, got {self.lr}")
+
+    @classmethod
+    def fields(cls) -> list[str]:
+        """The names of the settings, in order."""
+        return [f.name for f in dataclasses.fields(cls)]
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some settings changed, e.g. ``config.replace(epochs=2)``.
+
+        Raises:
+            TypeError: a name that is not a setting (the message lists them).
+        """
+        unknown = sorted(set(changes) - set(self.fields()))
+        if unknown:
+            raise TypeError(f"unknown training setting(s) {', '.join(unknown)}; the settings are "
+                            f"{', '.join(self.fields())}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (numbers, strings, None): what a checkpoint stores."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, settings: dict[str, Any]) -> "TrainConfig":
+        """The config a checkpoint's stored settings describe; settings it lacks take the defaults
+        (checkpoints written before a setting existed were trained with its default)."""
+        return cls(**{k: v for k, v in settings.items() if k in cls.fields()})
+
+    def changes(self, other: "TrainConfig") -> dict[str, tuple[Any, Any]]:
+        """The settings that differ: ``{name: (self's value, other's value)}``; empty when the recipes are the same."""
+        mine, theirs = self.as_dict(), other.as_dict()
+        return {k: (mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]}

@@ -1,0 +1,269 @@
+"""Training and evaluation: small ``train_epoch`` / ``evaluate`` functions and ``train`` composing them.
+
+The shape of pytorch/examples ``mnist/main.py`` (``train`` and ``test``), with the history
+returned as a pandas DataFrame (rasbt's ``log_dict`` habit) and the log line of the reference tutorial.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Iterable
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+from tqdm.auto import tqdm
+
+from lenet_helpers.data.distortions import random_shift
+from lenet_helpers.data.mnist import MNISTTensors, TensorBatches, mnist_tensors
+from lenet_helpers.settings import pick_device
+from lenet_helpers.training.checkpoint import HISTORY_COLUMNS
+from lenet_helpers.training.config import LEARNING_RATE, OPTIMIZERS, TrainConfig
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Optimizer, loss_fn=None,
+                device=None, scheduler=None, augment=None, progress=None) -> tuple[float, float]:
+    """One pass over ``batches`` in training mode; returns ``(mean loss, accuracy in %)``.
+
+    Loss and accuracy are running figures over the epoch's batches, as the weights change
+    (the reference tutorial reports the same for its training loss). They accumulate on the device and
+    are read once at the end, so the loop never waits for the GPU to log.
+
+    Args:
+        batches: iterable of ``(images (B, *model.input_shape), labels (B,))``: a :class:`TensorBatches`
+            or a ``DataLoader``.
+        loss_fn: default ``nn.CrossEntropyLoss()`` on the logits.
+        device: default the model's device; batches are moved there.
+        scheduler: a learning-rate scheduler stepped after every batch, or None.
+        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.random_shift`).
+        progress: a tqdm bar advanced by one per batch, or None.
+    """
+    model.train()
+    device = torch.device(device) if device is not None else _model_device(model)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    for images, labels in batches:
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        if augment is not None:
+            images = augment(images)
+        logits = model(images)
+        loss = loss_fn(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        loss_sum += loss.detach() * len(labels)
+        correct += (logits.argmax(1) == labels).sum()
+        seen += len(labels)
+        if progress is not None:
+            progress.update(1)
+    if seen == 0:
+        raise ValueError("train_epoch got no batches: the training set is empty")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, device=None, batch_size: int = 1000, loss_fn=None) -> tuple[float, float]:
+    """Mean loss and accuracy (%) of ``model`` on ``data``, in eval mode, without gradients.
+
+    Args:
+        data: a ``TensorDataset`` of ``(images (N, *model.input_shape), labels (N,))`` (cut into
+            batches of ``batch_size``) or any iterable of such batches (a ``DataLoader``).
+        device: default the model's device.
+
+    Returns:
+        ``(loss, accuracy)``: mean cross-entropy per image, and % of images whose largest
+        logit is the label (e.g. ``(0.031, 99.05)``).
+    """
+    model.eval()
+    device = torch.device(device) if device is not None else _model_device(model)
+    loss_fn = loss_fn or nn.CrossEntropyLoss(reduction="sum")
+    batches = TensorBatches(data, batch_size) if isinstance(data, TensorDataset) else data
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    seen = 0
+    for images, labels in batches:
+        images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        logits = model(images)
+        batch_loss = loss_fn(logits, labels)
+        if getattr(loss_fn, "reduction", "sum") == "mean":
+            batch_loss = batch_loss * len(labels)
+        loss_sum += batch_loss
+        correct += (logits.argmax(1) == labels).sum()
+        seen += len(labels)
+    if seen == 0:
+        raise ValueError("evaluate got an empty dataset")
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: float, valid_acc: float,
+               clock: str | None = None) -> str:
+    """The per-epoch log line: the reference tutorial's figures, two spaces apart::
+
+        06:20:18  Epoch: 0  Train loss: 0.2290  Valid loss: 0.1020  Train acc: 96.84%  Valid acc: 96.81%
+
+    Same fields and order as the tutorial's log (clock, epoch, train and valid loss, train
+    and valid accuracy in %), 94 characters: one line in a JupyterLab output at 1,280 px even
+    with the file browser open (the tutorial's tab-separated line spans 133 columns and wraps).
+    """
+    clock = clock or time.strftime("%H:%M:%S")
+    return (f"{clock}  Epoch: {epoch}  Train loss: {train_loss:.4f}  Valid loss: {valid_loss:.4f}  "
+            f"Train acc: {train_acc:.2f}%  Valid acc: {valid_acc:.2f}%")
+
+
+def cosine_schedule(optimizer, total_steps: int):
+    """Learning rate multiplied by a half cosine from 1 to 0 over ``total_steps`` batches.
+
+    Cosine annealing without restarts (Loshchilov & Hutter 2017, SGDR).
+    """
+    def factor(step: int) -> float:
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps))))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def setup_training(model: nn.Module, device, lr: float = LEARNING_RATE, weight_decay: float = 0.0,
+                   optimizer: str = "adam", momentum: float = 0.9) -> torch.optim.Optimizer:
+    """Move ``model`` to ``device`` for training and return its optimizer, as :func:`train` does.
+
+    ``optimizer="adam"`` (the reference tutorial's) or ``"sgd"`` (with ``momentum``; one
+    reference project trains with plain SGD and L2: ``momentum=0``); ``weight_decay`` is the
+    L2 penalty of either.
+
+    On the CPU the weights are put in channels-last memory layout, where oneDNN's
+    convolutions run faster (about 1.4x for this model's training step on 2 cores, measured
+    against the default layout; ``benchmarks/step_time.py`` times the step as set up here);
+    :func:`train` puts them back in the usual layout when it ends. On the CPU and CUDA the
+    optimizer is Adam's ``fused`` version: one kernel updates all ten parameter tensors.
+
+    Raises:
+        ValueError: an unknown optimizer, or a learning rate that is not positive.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if not lr > 0:
+        raise ValueError(f"the learning rate must be positive, got {lr}")
+    device = torch.device(device)
+    model.to(device)
+    if device.type == "cpu":
+        model.to(memory_format=torch.channels_last)
+    fused = device.type in ("cpu", "cuda")
+    if optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
+
+
+def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: TrainConfig | None = None, *,
+          device=None, progress: bool = True, verbose: bool = True, **settings) -> pd.DataFrame:
+    """Train ``model`` on MNIST with Adam (or SGD) and cross-entropy; print the log; return the history.
+
+    Each epoch: one pass over the training split in shuffled batches (:func:`train_epoch`),
+    then :func:`evaluate` on the validation split, then one log line in the reference tutorial's format
+    (:func:`epoch_line`). A tqdm bar shows the batches. Ctrl-C (or the notebook's stop
+    button) ends training and returns the epochs completed so far, with the model put back
+    to its weights at the end of the last completed epoch (so model and history agree); the
+    history is then marked ``history.attrs["interrupted"] = True``, and
+    :func:`~lenet_helpers.save_training_run` refuses to save it over a good
+    checkpoint unless asked (``partial=True``).
+
+    Args:
+        model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
+            and trained in place.
+        data: :class:`~lenet_helpers.data.MNISTTensors` or a ``(train, valid)`` pair of
+            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.data.mnist_tensors`
+            in the preprocessing the model declares (``model.preprocessing``).
+        config: the recipe (:class:`~lenet_helpers.TrainConfig`: epochs, batch size, learning
+            rate and schedule, optimizer, momentum, weight decay, label smoothing, augmentation,
+            seed, subset); default ``TrainConfig()``, the reference tutorial's recipe with cosine decay.
+            ``seed`` seeds the shuffling and augmentation (call :func:`set_seed` before building
+            the model to fix its initial weights too); ``subset`` applies when ``data`` is None.
+        **settings: changes to ``config`` by name, e.g. ``train(model, data, epochs=2)``.
+        device: default :func:`~lenet_helpers.settings.pick_device`.
+        subset: train on the first ``subset`` digits of each split only (quick runs).
+        progress: show a tqdm bar (also off when the environment sets ``TQDM_DISABLE=1``,
+            as :func:`lenet_helpers.notebooks.run_notebook` does for executed copies).
+
+    Returns:
+        A DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
+        ``valid_loss`` (mean cross-entropy), ``train_acc``, ``valid_acc`` (%), ``seconds``
+        (wall time of the epoch with evaluation), ``train_seconds`` (the training pass alone)
+        and ``lr`` (at the epoch's end). ``history.attrs``: ``interrupted`` (bool),
+        ``epochs_planned``.
+
+    Raises:
+        ValueError: a setting out of range (see :class:`~lenet_helpers.TrainConfig`), or data
+            whose images do not have the model's input shape.
+        TypeError: a keyword that is not a setting.
+    """
+    config = (config or TrainConfig()).replace(**settings)
+    epochs, batch_size, seed = config.epochs, config.batch_size, config.seed
+    device = torch.device(device) if device is not None else pick_device(verbose)
+    if data is None:
+        data = mnist_tensors(device=device, subset=config.subset, preprocessing=getattr(model, "preprocessing", "resize32"))
+    train_set, valid_set = data[0], data[1]
+    expected = tuple(getattr(model, "input_shape", train_set.tensors[0].shape[1:]))
+    if tuple(train_set.tensors[0].shape[1:]) != expected:
+        raise ValueError(f"the data's images are {tuple(train_set.tensors[0].shape[1:])} but {type(model).__name__} "
+                         f"takes {expected}: load them with lh.mnist_tensors(preprocessing={model.preprocessing!r})")
+    optimizer = setup_training(model, device, lr=config.lr, weight_decay=config.weight_decay,
+                               optimizer=config.optimizer, momentum=config.momentum)
+    generator = torch.Generator().manual_seed(seed)
+    batches = TensorBatches(train_set, batch_size, shuffle=True, generator=generator)
+    scheduler = cosine_schedule(optimizer, epochs * len(batches)) if config.lr_schedule == "cosine" else None
+    aug = (lambda x: random_shift(x, generator)) if config.augment else None
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+
+    rows = []
+    progress = progress and os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
+    bar = tqdm(total=epochs * len(batches), desc="training", unit="batch", disable=not progress,
+               leave=False, mininterval=0.5)
+    # The weights at the end of the last completed epoch (at first: the initial ones), so that an
+    # interrupted run returns a model that matches its history, never one from mid-epoch.
+    completed = _copy_state(model)
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            train_loss, train_acc = train_epoch(model, batches, optimizer, loss_fn, device=device,
+                                                scheduler=scheduler, augment=aug, progress=bar)
+            train_seconds = time.perf_counter() - start  # train_epoch's .item() waited for the device
+            valid_loss, valid_acc = evaluate(model, valid_set, device=device)
+            seconds = time.perf_counter() - start
+            completed = _copy_state(model)
+            rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, train_acc=train_acc,
+                             valid_acc=valid_acc, seconds=seconds, train_seconds=train_seconds,
+                             lr=optimizer.param_groups[0]["lr"]))
+            if verbose:
+                line = epoch_line(epoch, train_loss, valid_loss, train_acc, valid_acc)
+                if progress:
+                    bar.clear()  # keep the log line clear of the bar in a terminal
+                print(line, flush=True)
+    except KeyboardInterrupt:
+        interrupted = True
+        model.load_state_dict(completed)
+        bar.clear()
+        print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model is back to its "
+              f"weights at the end of epoch {len(rows)}" + (" (its initial weights)." if not rows else "."), flush=True)
+    else:
+        interrupted = False
+    finally:
+        bar.close()
+        model.to(memory_format=torch.contiguous_format)
+    history = pd.DataFrame(rows, columns=HISTORY_COLUMNS + ["train_seconds", "lr"])
+    history.attrs["interrupted"] = interrupted
+    history.attrs["epochs_planned"] = epochs
+    history.attrs["config"] = config
+    return history
+
+
+def _copy_state(model: nn.Module) -> dict:
+    """A detached copy of the model's state dict (on its device): cheap for LeNet-5's 61,706 weights."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -1,0 +1,385 @@
+"""Saving a training run without ever losing a good model.
+
+Three rules, each for a way the hostile-class trial lost work:
+
+* **Check the destination before training** (:func:`check_destination`): a folder given as
+  the file, a read-only or missing place, a full disk fail in seconds with one line, not
+  after 15 epochs.
+* **Checkpoint and history as one unit** (:func:`save_training_run`): both are written to
+  temporary files first; only then are they renamed over the old ones, and if the second
+  rename fails the first is rolled back, so a reader finds both new files or both old ones.
+  The checkpoint also holds the history, so a history CSV that a hard kill (SIGKILL, power
+  cut) left behind the checkpoint is rebuilt from it (:func:`reconcile_history`).
+* **No temporary file outlives the process**: every temporary file is removed when a
+  write fails or is interrupted; one left by a hard kill is removed by the next save
+  (:func:`remove_stale_temp_files`).
+
+An interrupted training run saves nothing unless asked (``partial=True``, the CLI's
+``--save-partial``); then it saves the last *completed* epoch's weights, which
+:func:`lenet_helpers.train` restores when it is interrupted.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from lenet_helpers.data.mnist import mnist_tensors
+from lenet_helpers.models.base import build_model
+from lenet_helpers.settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
+from lenet_helpers.training.checkpoint import (
+    HISTORY_COLUMNS,
+    CheckpointError,
+    load_checkpoint,
+    load_history,
+    save_checkpoint,
+    save_history,
+)
+from lenet_helpers.training.config import TrainConfig
+from lenet_helpers.training.loop import evaluate, train
+
+#: Room kept free beyond the files' own size when checking a destination (bytes).
+SPARE_BYTES = 1_000_000
+
+
+class SaveError(RuntimeError):
+    """A destination that cannot take the checkpoint or history, or a run that should not be saved."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def remove_stale_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Delete the hidden temporary files our writes of ``path`` left behind (``.<name>.<random>.tmp``).
+
+    They exist only if a process was killed outright (SIGKILL, power cut) while writing; any
+    failure that Python sees removes its own. Returns the paths removed.
+    """
+    path = Path(path)
+    pattern = re.compile(r"^\.+" + re.escape(path.name) + r"\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9_]+\.tmp)?$")
+    removed = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if pattern.match(entry.name) and entry.is_file():
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed
+
+
+def check_destination(path: str | os.PathLike, size_bytes: int = SPARE_BYTES, what: str = "checkpoint") -> Path:
+    """Check that ``path`` can be written, before spending minutes on training.
+
+    Creates the missing folders, writes and removes a small probe file beside ``path``, and
+    checks the free space (``size_bytes`` twice, as old and new file coexist for a moment,
+    plus :data:`SPARE_BYTES`). Removes stale temporary files of earlier killed runs.
+
+    Returns:
+        ``path`` as an absolute ``Path``.
+
+    Raises:
+        SaveError: one line naming ``path``, what is wrong (a folder, a file in the way,
+            read-only, permission, full disk) and what to do.
+    """
+    path = Path(path).expanduser().absolute()
+    fix = f"choose another place for the {what} (--{'history' if what == 'history' else 'checkpoint'} FILE, " \
+          f"or LENET_ARTIFACTS_DIR)"
+    if path.is_dir():
+        raise SaveError(f"{path} is a folder: give a file name for the {what}, e.g. {path / 'name'}"
+                        f"{'.csv' if what == 'history' else '.pt'}")
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SaveError(f"{path} cannot be written: {parent} is a file, not a folder; {fix}")
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.write(fd, b"\0" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        raise SaveError(f"{path} cannot be written ({_reason(exc)}); {fix}") from None
+    remove_stale_temp_files(path)
+    free = shutil.disk_usage(path.parent).free
+    need = 2 * size_bytes + SPARE_BYTES
+    if free < need:
+        raise SaveError(f"{path} cannot be written: only {free / 1e6:.1f} MB free in {path.parent}, "
+                        f"{need / 1e6:.1f} MB needed; free some space or {fix}")
+    return path
+
+
+def _temp_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+
+
+def check_savable(history: pd.DataFrame | None, partial: bool, checkpoint: str | os.PathLike) -> None:
+    """The one rule for saving a run: a run stopped by Ctrl-C never replaces a good model unless asked.
+
+    Raises:
+        SaveError: ``history`` has no completed epoch, or :func:`~lenet_helpers.train` marked it
+            interrupted (``history.attrs["interrupted"]``) and ``partial`` is False.
+    """
+    if history is None or history.empty:
+        raise SaveError("no epoch was completed: nothing to save")
+    if history.attrs.get("interrupted") and not partial:
+        raise SaveError(f"training was interrupted after {len(history)} completed epoch(s): not saving over "
+                        f"{checkpoint} (pass partial=True, or --save-partial, to save the completed epochs)")
+
+
+def save_training_run(model, history: pd.DataFrame, checkpoint: str | os.PathLike | None = None,
+                      history_csv: str | os.PathLike | None = None, *, config: TrainConfig | None = None,
+                      partial: bool = False, **metadata) -> tuple[Path, Path]:
+    """Save a training run: the checkpoint and the history CSV as one unit, both new or both as they were.
+
+    The one place a run is saved (notebook 04, the CLI's ``train``, ``train_and_save``,
+    ``train_or_load``, ``make reference``). First :func:`check_savable` (an interrupted run is
+    refused unless ``partial``) and :func:`check_destination` for both files; then both are
+    written to hidden temporary files beside their targets and renamed over them; if anything
+    fails before the second rename is done, the first is undone (the old checkpoint comes
+    back from a hard link made beforehand) and the temporary files are removed.
+
+    Args:
+        model, history: what :func:`lenet_helpers.train` trained and returned.
+        checkpoint, history_csv: default ``artifacts/lenet5_mnist.pt`` and ``artifacts/training_history.csv``.
+        config: the run's :class:`~lenet_helpers.TrainConfig` (default: the one ``train`` recorded
+            in ``history.attrs["config"]``); stored as the checkpoint's ``settings``.
+        partial: save a run that was interrupted (its history is marked so by ``train``);
+            without it such a run is refused, so a stopped run never replaces a good model.
+        **metadata: more metadata for the checkpoint (``test_acc=`` in %, ``device=``...).
+
+    Returns:
+        ``(checkpoint path, history path)``.
+
+    Raises:
+        SaveError: an interrupted run without ``partial=True``, an empty history, or a
+            destination that cannot be written (nothing is changed then).
+    """
+    ckpt = Path(checkpoint or checkpoint_path()).absolute()
+    csv = Path(history_csv or history_path()).absolute()
+    if ckpt == csv:
+        raise SaveError(f"{ckpt}: the checkpoint and the history must be two different files")
+    check_savable(history, partial, ckpt)
+    for path, what in ((ckpt, "checkpoint"), (csv, "history")):
+        check_destination(path, what=what)
+    config = config or history.attrs.get("config")
+    if config is not None:
+        metadata = {"settings": config.as_dict(), "seed": config.seed, "augment": config.augment,
+                    "subset": config.subset, "epochs_planned": config.epochs, **metadata}
+    tmp_ckpt, tmp_csv, backup = _temp_name(ckpt), _temp_name(csv), None
+    replaced = False
+    try:
+        save_checkpoint(tmp_ckpt, model, history, **metadata)
+        save_history(history, tmp_csv)
+        if ckpt.is_file():
+            backup = _temp_name(ckpt)
+            try:
+                os.link(ckpt, backup)
+            except OSError:  # a file system without hard links (FAT): copy instead
+                shutil.copy2(ckpt, backup)
+        os.replace(tmp_ckpt, ckpt)
+        replaced = True
+        os.replace(tmp_csv, csv)
+    except BaseException as exc:
+        if replaced:  # the history could not take its place: put the old checkpoint back
+            if backup is not None:
+                os.replace(backup, ckpt)
+            else:
+                ckpt.unlink(missing_ok=True)
+        for tmp in (tmp_ckpt, tmp_csv, backup):
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, (OSError, RuntimeError)) and not isinstance(exc, SaveError):
+            reason = _reason(exc) if isinstance(exc, OSError) else str(exc).strip().splitlines()[0]
+            raise SaveError(f"{ckpt} and {csv} were not saved ({reason}); the old files are unchanged") from None
+        raise
+    if backup is not None:
+        backup.unlink(missing_ok=True)
+    return ckpt, csv
+
+
+def reconcile_history(checkpoint: str | os.PathLike, history_csv: str | os.PathLike, metadata: dict) -> bool:
+    """Rebuild ``history_csv`` from the checkpoint's own copy when the two disagree; True if rebuilt.
+
+    Only a hard kill between the two renames of :func:`save_training_run` (or a history
+    saved by hand) can leave them out of step; the checkpoint is the authority.
+    """
+
+    stored = metadata.get("history")
+    if not isinstance(stored, dict) or not all(c in stored for c in HISTORY_COLUMNS):
+        return False
+    expected = pd.DataFrame(stored)
+    try:
+        on_disk = pd.read_csv(history_csv)
+        same = len(on_disk) == len(expected) and all(
+            c in on_disk and (on_disk[c].astype(float) - expected[c].astype(float)).abs().max() < 1e-6
+            for c in HISTORY_COLUMNS)
+    except (OSError, ValueError, pd.errors.ParserError):
+        same = False
+    if same:
+        return False
+    save_history(expected, history_csv)
+    print(f"{history_csv} did not match {checkpoint} (an interrupted save?): rebuilt it from the checkpoint.")
+    return True
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train_and_save`; the message says what was kept on disk."""
+
+
+def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
+                   checkpoint: str | os.PathLike | None = None, history_csv: str | os.PathLike | None = None,
+                   device=None, data=None, progress: bool = True, model_kwargs: dict | None = None,
+                   verbose: bool = True, save_partial: bool = False, **settings):
+    """A whole run: seed, build the registered ``model``, :func:`train`, score the test set once, save.
+
+    Before loading data or training, both destinations are checked
+    (:func:`check_destination`): a folder, a read-only place or a full disk fails in seconds.
+    Prints the per-epoch log, then ``Test accuracy: 99.05%`` on the 10,000 test digits (or the
+    ``subset``), then where the checkpoint and history were written (as one unit:
+    :func:`save_training_run`). The data are prepared in the preprocessing the model declares.
+
+    Ctrl-C keeps the files that were there (a good model is never replaced by a stopped run)
+    unless ``save_partial=True``: then the last completed epoch's weights are saved with that
+    epoch's metadata (``interrupted: True`` in the checkpoint).
+
+    Args:
+        model: a name of :func:`lenet_helpers.available_models` (default ``"lenet5"``).
+        config: the recipe (:class:`~lenet_helpers.TrainConfig`; default its defaults);
+            ``**settings`` change it by name (``epochs=2``, ``lr=5e-4``, ...).
+        model_kwargs: constructor arguments, e.g. ``{"softmax_output": True}`` for ``dropout_cnn``.
+        checkpoint, history_csv: where to save (default ``artifacts/lenet5_mnist.pt`` and
+            ``artifacts/training_history.csv``).
+        save_partial: on Ctrl-C, save the completed epochs instead of keeping the old files.
+
+    Returns:
+        ``(model, history, test_acc)``; ``test_acc`` in %.
+
+    Raises:
+        ValueError: an unknown model name or a bad training setting.
+        TypeError: a keyword that is not a training setting.
+        SaveError: a destination that cannot be written (before training), or a save that failed
+            (the old files are unchanged).
+        TrainingInterrupted: Ctrl-C; its message says what was kept.
+    """
+    config = (config or TrainConfig()).replace(**settings)
+    ckpt = check_destination(checkpoint or checkpoint_path(), what="checkpoint")
+    csv = check_destination(history_csv or history_path(), what="history")
+    device = torch.device(device) if device is not None else pick_device()
+    set_seed(config.seed)
+    net = build_model(model, **(model_kwargs or {}))
+    data = data or mnist_tensors(device=device, subset=config.subset, preprocessing=net.preprocessing)
+    history = train(net, data, config, device=device, progress=progress, verbose=verbose)
+    interrupted = history.attrs.get("interrupted", False)
+    try:
+        check_savable(history, save_partial, ckpt)
+    except SaveError:
+        raise TrainingInterrupted(_kept(ckpt, history)) from None
+    try:
+        _, test_acc = evaluate(net, data.test)
+        if verbose:
+            print(f"Test accuracy: {test_acc:.2f}%")
+        ckpt, csv = save_training_run(net, history, ckpt, csv, config=config, partial=save_partial,
+                                      test_acc=test_acc, device=str(device))
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(f"interrupted while testing or saving: {_old_files(ckpt)} unchanged") from None
+    if interrupted:
+        print(f"Saved the {len(history)} completed epoch(s) of {config.epochs} (--save-partial): {ckpt} and {csv}")
+        raise TrainingInterrupted(f"saved the {len(history)} completed epoch(s) of {config.epochs} to {ckpt}")
+    if verbose:
+        print(f"Saved {display_path(ckpt)} and {display_path(csv)}")
+    return net, history, test_acc
+
+
+def stored_config(metadata: dict) -> TrainConfig:
+    """The :class:`~lenet_helpers.TrainConfig` a checkpoint was trained with, from its metadata.
+
+    Checkpoints keep it in ``settings``; older ones kept seed, augment, subset and the epochs
+    beside it, and settings they lack were at their defaults then.
+    """
+    stored = dict(metadata.get("settings") or {})
+    for key in ("seed", "augment", "subset"):
+        if key not in stored and key in metadata:
+            stored[key] = metadata[key]
+    if "epochs" not in stored:
+        stored["epochs"] = metadata.get("epochs_planned", metadata.get("epochs", TrainConfig.epochs))
+    return TrainConfig.from_dict(stored)
+
+
+def train_or_load(model: str = "lenet5", config: TrainConfig | None = None, *, model_kwargs: dict | None = None,
+                  folder: str | os.PathLike | None = None, tag: str | None = None, device=None, data=None,
+                  verbose: bool = True, **settings):
+    """A trained network of architecture ``model``, from ``artifacts/models/`` when one with the same recipe is there.
+
+    The checkpoint ``<folder>/<tag or model>.pt`` (default folder ``artifacts/models``) is reused
+    when its architecture, constructor arguments and :class:`~lenet_helpers.TrainConfig` all
+    match; otherwise the network is trained with :func:`train_and_save` and saved there, with
+    its history beside it (``<name>_history.csv``). It never touches ``artifacts/lenet5_mnist.pt``,
+    the model notebooks 05-09 read. Notebook 10 trains each architecture through this, so a
+    rerun is quick.
+
+    Args:
+        config, **settings: the recipe, as :func:`train_and_save`.
+
+    Returns:
+        ``(model in eval mode, history DataFrame, metadata dict, trained)``; ``trained`` is True when
+        it was trained now, False when loaded.
+    """
+    config = (config or TrainConfig()).replace(**settings)
+    device = torch.device(device) if device is not None else pick_device(verbose)
+    folder = Path(folder) if folder is not None else models_dir()
+    name = tag or model
+    ckpt, csv = folder / f"{name}.pt", folder / f"{name}_history.csv"
+    kwargs = dict(build_model(model, **(model_kwargs or {})).config)
+    if ckpt.is_file() and csv.is_file():
+        try:
+            net, meta = load_checkpoint(ckpt, device=device)
+            same_net = meta.get("architecture") == model and meta.get("model_kwargs") == kwargs
+            complete = meta.get("epochs") == config.epochs and not meta.get("interrupted")
+            if same_net and complete and not stored_config(meta).changes(config):
+                if verbose:
+                    print(f"{name}: reusing {ckpt.name} ({config.epochs} epochs, test accuracy "
+                          f"{meta.get('test_acc', float('nan')):.2f}%)")
+                return net, load_history(csv), meta, False
+        except (CheckpointError, ValueError) as exc:
+            if verbose:
+                print(f"{name}: cannot reuse {ckpt.name} ({exc}); training again")
+    if verbose:
+        print(f"{name}: training for {config.epochs} epoch(s)")
+    net, history, _ = train_and_save(model, config, checkpoint=ckpt, history_csv=csv, device=device, data=data,
+                                     progress=False, model_kwargs=model_kwargs, verbose=verbose)
+    _, meta = load_checkpoint(ckpt, device=device)
+    return net.eval(), history, meta, True
+
+
+def _old_files(ckpt: Path) -> str:
+    """What the checkpoint path holds now, for the interrupted message."""
+    try:
+        _, meta = load_checkpoint(ckpt)
+        return f"{ckpt} (trained {meta.get('epochs')} epochs, saved {meta.get('saved_at')}) is"
+    except (FileNotFoundError, RuntimeError):
+        return f"nothing at {ckpt} was" if not ckpt.exists() else f"{ckpt} is"
+
+
+def _kept(ckpt: Path, history) -> str:
+    done = len(history)
+    kept = _old_files(ckpt)
+    if done == 0:
+        return f"stopped before the first epoch ended; nothing saved, {kept} unchanged"
+    return (f"stopped after {done} completed epoch(s); nothing saved, {kept} unchanged "
+            f"(use --save-partial, or save_partial=True, to keep the completed epochs)")
