@@ -1,6 +1,6 @@
 """How many synthetic photos of digits are read right: the old global threshold against the local one.
 
-The photos (``lenet_helpers.photos.photo_set``: 110 pictures, made with code, the same on
+The photos (``lenet_helpers.digits.synthetic.photo_set``: 110 pictures, made with code, the same on
 every machine) are each digit 0-9 with a marker or a pencil, under a strong or mild shadow
 gradient, a dark corner, 5% salt-and-pepper specks, inside an ink frame; plus pictures that
 are not one digit (two digits, a line, specks only, a 200x1 strip), which a good reader must

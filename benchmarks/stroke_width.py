@@ -1,6 +1,6 @@
 """Accuracy on a fixed set of varied drawn digits, without and with the stroke-width step of load_image.
 
-The set is ``lenet_helpers.robustness.drawn_digit_set``: every digit 0-9 drawn in 12 pen/size
+The set is ``lenet_helpers.digits.synthetic.drawn_digit_set``: every digit 0-9 drawn in 12 pen/size
 styles (pens of 2-40 pixels on 200-pixel images, 1-10 pixels on small 64- and 32-pixel images),
 at positions and heights from a fixed seed, ``--repeats`` times: the same images on every
 machine. Each image is read through ``lh.load_image(..., normalize_stroke=False)`` (notebook

@@ -43,7 +43,7 @@ def artifacts_dir() -> Path:
     ``$LENET_ARTIFACTS_DIR`` if set (the tests use a temporary folder), else the
     repository's ``artifacts/``. Only the path: nothing is created here (so a
     ``$LENET_ARTIFACTS_DIR`` that is a file or read-only cannot break ``--help`` or reading);
-    the folder is made when something is written into it (:func:`lenet_helpers.checkpoint.atomic_write`).
+    the folder is made when something is written into it (:func:`lenet_helpers.files.atomic_write`).
     """
     env = os.environ.get("LENET_ARTIFACTS_DIR")
     return Path(env).expanduser().resolve() if env else REPO_ROOT / "artifacts"

@@ -1,4 +1,4 @@
-"""The static site (lenet_helpers.site): built from small executed notebooks made here, then opened
+"""The static site (lenet_helpers.tools.website): built from small executed notebooks made here, then opened
 in headless Chromium. The site of the real executed series is checked in test_notebooks.py."""
 import base64
 import io

@@ -108,3 +108,55 @@ def test_ctrl_c_returns_the_completed_epochs(monkeypatch, capsys):
     history = lh.train(lh.LeNet5(), data, epochs=5, device="cpu", progress=False)
     assert history["epoch"].tolist() == [1, 2]
     assert "Training interrupted: returning the 2 completed epoch(s)" in capsys.readouterr().out
+
+
+# --- TrainConfig: one recipe for train, whole runs, the CLI and the checkpoint ------------------
+
+def test_train_config_defaults_are_the_reference_tutorials_recipe():
+    config = lh.TrainConfig()
+    assert (config.epochs, config.batch_size, config.lr, config.optimizer) == (15, 32, 1e-3, "adam")
+    assert (config.lr_schedule, config.label_smoothing, config.augment, config.seed, config.subset) == \
+        ("cosine", 0.0, False, 0, None)
+    assert config.replace(epochs=2).changes(config) == {"epochs": (2, 15)}
+    assert lh.TrainConfig.from_dict(config.as_dict()) == config
+    with pytest.raises(TypeError, match="unknown training setting.*epoch_count"):
+        config.replace(epoch_count=3)
+    with pytest.raises(ValueError, match="batch_size"):
+        lh.TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="optimizer must be one of adam, sgd"):
+        lh.TrainConfig(optimizer="rmsprop")
+
+
+def test_cli_defaults_come_from_train_config():
+    from lenet_helpers.cli import build_parser
+
+    args = build_parser().parse_args(["train"])
+    config = lh.TrainConfig()
+    for name in ("epochs", "batch_size", "lr", "lr_schedule", "optimizer", "momentum", "weight_decay",
+                 "label_smoothing", "augment", "seed", "subset"):
+        assert getattr(args, name) == getattr(config, name), name
+
+
+def test_config_and_keywords_train_the_same_weights():
+    data = MNISTTensors(synthetic(128), synthetic(64, 1), synthetic(64, 2))
+    weights = []
+    for call in (lambda m: lh.train(m, data, lh.TrainConfig(epochs=2, seed=3, label_smoothing=0.1), device="cpu",
+                                    progress=False, verbose=False),
+                 lambda m: lh.train(m, data, epochs=2, seed=3, label_smoothing=0.1, device="cpu",
+                                    progress=False, verbose=False)):
+        lh.set_seed(3)
+        model = lh.LeNet5()
+        history = call(model)
+        weights.append(model.fc2.weight.detach().clone())
+        assert history.attrs["config"] == lh.TrainConfig(epochs=2, seed=3, label_smoothing=0.1)
+    torch.testing.assert_close(weights[0], weights[1])
+
+
+def test_train_or_load_takes_every_setting_and_stores_the_config(tmp_path, capsys):
+    """train_or_load(label_smoothing=...) raised TypeError before TrainConfig; now the recipe is stored and compared."""
+    data = MNISTTensors(synthetic(128), synthetic(64, 1), synthetic(64, 2))
+    kwargs = dict(epochs=1, folder=tmp_path, device="cpu", data=data, verbose=False)
+    _, _, meta, trained = lh.train_or_load("lenet5", label_smoothing=0.1, **kwargs)
+    assert trained and meta["settings"] == lh.TrainConfig(epochs=1, label_smoothing=0.1).as_dict()
+    assert not lh.train_or_load("lenet5", lh.TrainConfig(epochs=1, label_smoothing=0.1), **kwargs)[3]  # reused
+    assert lh.train_or_load("lenet5", label_smoothing=0.0, **kwargs)[3]  # another recipe: trained again

@@ -278,10 +278,10 @@ def mnist_tensors(root=None, download: bool = True, device=None, valid_size: int
                   preprocessing: str = "resize32") -> MNISTTensors:
     """The fast pipeline's data: the splits of :func:`mnist_splits` as preprocessed tensors.
 
-    Every image is prepared once as ``preprocessing`` asks (:mod:`lenet_helpers.preprocessing`:
+    Every image is prepared once as ``preprocessing`` asks (:mod:`lenet_helpers.data.preprocessing`:
     ``"resize32"``, the reference tutorial's resize, read from the cache of
     :func:`resized_mnist`; ``"pad32"``, LeCun et al.'s padding; ``"raw28"``), scaled and normalised
-    exactly as :func:`~lenet_helpers.preprocessing.input_transform` does, and moved to ``device``
+    exactly as :func:`~lenet_helpers.data.preprocessing.input_transform` does, and moved to ``device``
     (on CUDA the whole set, 290 MB at 32x32, lives on the GPU). Pass ``model.preprocessing`` to
     feed a registered model its own input.
 

@@ -439,10 +439,10 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
       pixels and everything but the digit's mark set to 0 (specks, a frame left out);
     - ``cropped``: the digit's bounding box;
     - ``stroke width``: strokes thickened or thinned toward MNIST's width
-      (:func:`~lenet_helpers.strokes.normalize_stroke_width`; only when ``normalize_stroke``);
+      (:func:`~lenet_helpers.digits.strokes.normalize_stroke_width`; only when ``normalize_stroke``);
     - ``20x20 box``: scaled to fit 20x20, aspect kept;
     - ``28x28 centred``: centre of mass at the centre, uint8 0-255 as MNIST;
-    - ``model input``: the normalised tensor of :func:`~lenet_helpers.preprocessing.input_transform`
+    - ``model input``: the normalised tensor of :func:`~lenet_helpers.data.preprocessing.input_transform`
       for ``model``'s declared preprocessing, or ``preprocessing``; ``(1, 32, 32)`` for
       LeNet-5's default ``"resize32"``.
 
@@ -586,10 +586,10 @@ def load_image(path_or_image, model=None, preprocessing: str | None = None,
     ink made bright and measured against the paper *around it* (so a shadow across the page
     does not count as ink); the largest digit-like mark kept (specks, a frame and far-away
     marks left out); cropped to its bounding box; strokes brought to MNIST's width
-    (``normalize_stroke``, see :func:`~lenet_helpers.strokes.normalize_stroke_width`); scaled
+    (``normalize_stroke``, see :func:`~lenet_helpers.digits.strokes.normalize_stroke_width`); scaled
     to fit 20x20 keeping the aspect ratio; placed in 28x28 with its centre of mass at the centre; then the preprocessing
     ``model`` declares (``preprocessing``, default ``"resize32"``: the reference tutorial's
-    32x32 resize; see :mod:`lenet_helpers.preprocessing`). This follows the MNIST
+    32x32 resize; see :mod:`lenet_helpers.data.preprocessing`). This follows the MNIST
     preprocessing description (LeCun, Cortes & Burges, MNIST database page; LeCun et al.
     1998, section III.A). :func:`preprocess_steps` shows every stage and the warnings.
 

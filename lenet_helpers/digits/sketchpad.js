@@ -13,7 +13,8 @@ function el(tag, cls, text) {
 function render({ model, el: root }) {
   root.classList.add("lenet-sketchpad");
   // The canvas renders: hide the one-line fallback printed for front ends without widgets.
-  // The view is attached to the page after render() returns, so look for it until it is.
+  // sketchpad.css hides the line itself (a :has() rule on the output area, whenever it is
+  // complete); this also hides its output row (prompt and margin), once the view is attached.
   let fallbackNodes = [];
   function hideFallback(tries) {
     const area = root.isConnected && root.closest(".jp-OutputArea, .output_area, .output");
@@ -99,6 +100,7 @@ function render({ model, el: root }) {
     noAnswer = setTimeout(() => {
       // No kernel answers (stopped, busy for long, or a static page): say what to do instead.
       status.textContent = `No answer from the kernel yet: is it running? ${model.get("help_line")}`;
+      root.classList.add("lsp-no-answer"); // sketchpad.css shows the fallback line again
       fallbackNodes.forEach((node) => (node.style.display = ""));
     }, 20000);
   }
@@ -149,6 +151,7 @@ function render({ model, el: root }) {
     if (r.seq !== undefined && r.seq >= sentSeq) {
       inFlight = false;
       clearTimeout(noAnswer);
+      root.classList.remove("lsp-no-answer");
       fallbackNodes.forEach((node) => (node.style.display = "none")); // the kernel answers after all
     }
     panel.replaceChildren();

@@ -4,7 +4,7 @@ Two layers, so that the logic is testable without a browser:
 
 * :func:`predict_strokes` is the plain function: pen strokes (lists of points in canvas
   pixels) are drawn with Pillow the way the canvas draws them, prepared by
-  :func:`~lenet_helpers.images.preprocess_steps` exactly as notebook 09 prepares a photo,
+  :func:`~lenet_helpers.digits.page.preprocess_steps` exactly as notebook 09 prepares a photo,
   and read by the model. It returns a :class:`~lenet_helpers.DigitReading` (digit, probabilities, every
   preprocessing step, the conv1 and conv2 feature maps) or :class:`NoInk`.
 * :class:`Sketchpad` is the widget: a square canvas (mouse, touch and pen through pointer
@@ -63,7 +63,7 @@ def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,
     """Read a drawing given as pen strokes: the sketchpad's whole drawing-to-prediction path.
 
     The strokes are drawn with :func:`rasterize_strokes`, prepared by
-    :func:`~lenet_helpers.images.preprocess_steps` (ink made bright on black, cropped, fitted
+    :func:`~lenet_helpers.digits.page.preprocess_steps` (ink made bright on black, cropped, fitted
     in 20x20, centred by centre of mass in 28x28, then the model's own input preprocessing:
     the MNIST recipe of LeCun et al. 1998, section III.A, exactly as notebook 09), and read by
     ``model`` (softmax probabilities, and the conv1/conv2 feature maps where its
@@ -118,7 +118,7 @@ def _grey(img, scale: int) -> np.ndarray:
 def map_grid(maps: torch.Tensor, ncols: int, scale: int, gap: int = 2) -> np.ndarray:
     """Feature maps ``(C, H, W)`` tiled in rows of ``ncols`` as one RGB image (uint8).
 
-    Colours as notebook 08's :func:`~lenet_helpers.plotting.plot_feature_maps`: red
+    Colours as notebook 08's :func:`~lenet_helpers.plot_feature_maps`: red
     positive, blue negative, white 0, one scale for all channels (the largest
     absolute activation). Each map is enlarged ``scale`` times (nearest pixel), with
     ``gap`` white pixels between maps.
@@ -142,7 +142,7 @@ def reading_panel(reading: DigitReading | NoInk, model_name: str = "") -> dict:
     """The widget's panel as plain JSON (what :class:`Sketchpad` sends to the browser).
 
     Keys: ``status`` (``"ok"`` or ``"noink"``), ``message``; for ``"ok"`` also ``digit``,
-    ``confidence`` (text of :func:`~lenet_helpers.evaluation.format_confidence`),
+    ``confidence`` (text of :func:`~lenet_helpers.readings.format_confidence`),
     ``probabilities`` (10 floats), ``bars`` (10 confidence texts), ``images``
     (``[caption, PNG data URL]`` pairs: the 28x28 image, the model input, the conv1 and
     conv2 maps) and ``note`` (why maps are missing, if they are).

@@ -5,13 +5,13 @@ name with :func:`register_model`. The class declares what the rest of the packag
 nothing about a network is repeated elsewhere:
 
 * ``input_shape``: ``(1, 32, 32)`` or ``(1, 28, 28)``;
-* ``preprocessing``: ``"resize32"``, ``"pad32"`` or ``"raw28"`` (see :mod:`lenet_helpers.preprocessing`);
+* ``preprocessing``: ``"resize32"``, ``"pad32"`` or ``"raw28"`` (see :mod:`lenet_helpers.data.preprocessing`);
 * ``feature_layers``: which submodules' outputs :func:`lenet_helpers.feature_maps` captures
   (``"conv1"``, ``"conv2"``, ... for the convolutional maps after their activation, ``"fc1"``
   for the penultimate feature vector, ``"fc"`` for the logits);
 * ``source``: where the design comes from, and ``reported``: the accuracy that source reports;
 * ``config``: the constructor's arguments, recorded when the model is built, so a checkpoint
-  can rebuild it (:func:`lenet_helpers.save_checkpoint`).
+  can rebuild it (:func:`lenet_helpers.training.checkpoint.save_checkpoint`).
 
 This is the habit of torchvision's ``get_model(name, **config)`` / ``list_models()`` and of d2l's
 ``Classifier`` base class. To add a network: write the class in a module of this package, decorate

@@ -1,5 +1,5 @@
 """Figures of notebooks 12 and 13: attribution maps, the error explorer, feature-space maps and
-the invariance lab's curves. Same conventions as :mod:`~lenet_helpers.plotting`: every helper
+the invariance lab's curves. Same conventions as :mod:`~lenet_helpers.plots`: every helper
 draws on the figure/axes it is given (or makes one), returns what it drew and never calls
 ``plt.show()``; text is at least 10 pt at the figure's size.
 """
@@ -87,7 +87,7 @@ def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour
     predicted class, and its nearest training digits in fc1 space (label and distance).
 
     The default figure is 10 in wide (1.45 in per row), so its 10 pt text is shown at 10 pt in a
-    notebook column (see :func:`~lenet_helpers.plotting.small_text`).
+    notebook column (see :func:`~lenet_helpers.plots.figures.small_text`).
 
     Args:
         images: ``(M, 1, H, W)``; labels: ``(M,)`` true digits; probabilities: ``(M, 10)``.

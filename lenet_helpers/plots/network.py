@@ -39,7 +39,7 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
         annotate: write each value in its cell (2 decimals).
         labels: tick labels for the columns (e.g. digits 0-9 for the output layer).
         fmt: how a value is written when annotating, a function of the value (default 2
-            decimals; e.g. :func:`~lenet_helpers.evaluation.format_confidence` for probabilities).
+            decimals; e.g. :func:`~lenet_helpers.readings.format_confidence` for probabilities).
     """
     v = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values).reshape(shape)
     ax = ax or plt.figure(figsize=(max(4, shape[1] * 0.7), max(1.6, shape[0] * 0.6))).gca()

@@ -26,7 +26,7 @@ def plot_class_counts(labels, ax=None, title="Images per digit"):
 def plot_per_class_errors(per_class: pd.DataFrame, ax=None, title=None):
     """Bar chart of the test errors per actual digit, from zero, each bar labelled "count (rate %)".
 
-    ``per_class`` is :func:`~lenet_helpers.evaluation.per_class_accuracy`'s table. Errors are
+    ``per_class`` is :func:`~lenet_helpers.analysis.evaluation.per_class_accuracy`'s table. Errors are
     drawn rather than accuracies: at ~99% every accuracy bar looks the same height unless the
     axis is cut, which exaggerates the gaps; counted from zero, 14 misread sevens beside 4
     misread ones (the 15-epoch model, seed 0) show the real 3.5-fold difference. A dashed line
@@ -152,7 +152,7 @@ def plot_histories(histories: dict, axes=None):
 
 
 def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both networks get wrong"):
-    """Heatmap of :func:`lenet_helpers.comparison.error_overlap`: shared mistakes of each pair of networks.
+    """Heatmap of :func:`lenet_helpers.analysis.comparison.error_overlap`: shared mistakes of each pair of networks.
 
     The diagonal is each network's own number of mistakes; the colour scale follows the off-diagonal
     (shared) counts, so the diagonal saturates. Returns the Axes.

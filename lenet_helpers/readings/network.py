@@ -117,7 +117,7 @@ def naive_input_report(naive: torch.Tensor, prepared: torch.Tensor, naive_pred, 
 
     Args:
         naive, prepared: ``(N, 1, H, W)`` normalised model inputs without and with
-            :func:`~lenet_helpers.images.load_image`'s preprocessing.
+            :func:`~lenet_helpers.digits.page.load_image`'s preprocessing.
         naive_pred, truth: ``(N,)`` predicted and true digits for the naive inputs.
     """
     def border(x):

@@ -59,7 +59,7 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
 
 def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`mistakes_table` with its percentages written for reading: confidences through
-    :func:`~lenet_helpers.evaluation.format_confidence` (never a rounded "100.0%"), the small
+    :func:`~lenet_helpers.readings.format_confidence` (never a rounded "100.0%"), the small
     probabilities with two significant digits."""
 
     out = table.copy()
@@ -101,7 +101,7 @@ def per_class_noise_report(per_class: pd.DataFrame) -> list[str]:
     the difference).
 
     Args:
-        per_class: :func:`~lenet_helpers.evaluation.per_class_accuracy`'s table.
+        per_class: :func:`~lenet_helpers.analysis.evaluation.per_class_accuracy`'s table.
     """
     rows = per_class.loc[per_class["images"] > 0]  # digits with test images
     errors = rows["errors"].astype(int)

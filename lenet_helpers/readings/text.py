@@ -36,7 +36,7 @@ def format_confidence(probability: float) -> str:
 
 
 def probability_text(name: str, probability: float) -> str:
-    """``"p(true) = 13.0%"``, or ``"p(true) > 99.9%"`` when :func:`~lenet_helpers.format_confidence`
+    """``"p(true) = 13.0%"``, or ``"p(true) > 99.9%"`` when :func:`~lenet_helpers.readings.format_confidence`
     gives ``">99.9%"`` (never ``"= >99.9%"``)."""
     text = format_confidence(probability)
     return f"{name} > {text[1:]}" if text.startswith(">") else f"{name} = {text}"

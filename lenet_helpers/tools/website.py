@@ -561,7 +561,7 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     warnings: list[str] = []
     try:
         (tmp_out / "solutions").mkdir()
-        (tmp_out / ".lenet_site").write_text("made by lenet_helpers.site.build_site\n")
+        (tmp_out / ".lenet_site").write_text("made by lenet_helpers.tools.website.build_site\n")
         site_names = {p.html_name for p in pages} | {f"solutions/{p.solution.stem}.html" for p in pages if p.solution}
         for page in pages:
             note = "" if page.executed else (

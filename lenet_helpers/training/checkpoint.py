@@ -1,4 +1,7 @@
-"""Saving and loading the trained model and its history, atomically and safely.
+"""The checkpoint and history file formats: writing them atomically, reading them safely.
+
+A training run is saved through :func:`lenet_helpers.save_training_run`, which writes both
+files as one unit with the functions here.
 
 Every artifact is written to a temporary file in the same folder and renamed over the
 target (``os.replace``), so an interrupted run never leaves a half-written file; a
@@ -196,7 +199,7 @@ def _read_payload(path: Path, fix: str) -> dict:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} was not written by lenet_helpers.save_checkpoint; {fix}")
+        raise CheckpointError(f"{path} was not written by lenet_helpers (lh.save_training_run); {fix}")
     meta, state = payload.get("metadata"), payload.get("state_dict")
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path} has metadata of type {type(meta).__name__}, not a dict: it is damaged "

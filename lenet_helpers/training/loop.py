@@ -41,7 +41,7 @@ def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Opti
         loss_fn: default ``nn.CrossEntropyLoss()`` on the logits.
         device: default the model's device; batches are moved there.
         scheduler: a learning-rate scheduler stepped after every batch, or None.
-        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.random_shift`).
+        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.distortions.random_shift`).
         progress: a tqdm bar advanced by one per batch, or None.
     """
     model.train()
@@ -178,8 +178,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
     Args:
         model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
             and trained in place.
-        data: :class:`~lenet_helpers.data.MNISTTensors` or a ``(train, valid)`` pair of
-            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.data.mnist_tensors`
+        data: :class:`~lenet_helpers.MNISTTensors` or a ``(train, valid)`` pair of
+            ``TensorDataset`` s; ``None`` loads MNIST with :func:`~lenet_helpers.mnist_tensors`
             in the preprocessing the model declares (``model.preprocessing``).
         config: the recipe (:class:`~lenet_helpers.TrainConfig`: epochs, batch size, learning
             rate and schedule, optimizer, momentum, weight decay, label smoothing, augmentation,
@@ -190,7 +190,7 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
         device: default :func:`~lenet_helpers.settings.pick_device`.
         subset: train on the first ``subset`` digits of each split only (quick runs).
         progress: show a tqdm bar (also off when the environment sets ``TQDM_DISABLE=1``,
-            as :func:`lenet_helpers.notebooks.run_notebook` does for executed copies).
+            as :func:`lenet_helpers.tools.notebooks.run_notebook` does for executed copies).
 
     Returns:
         A DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,

@@ -3,7 +3,7 @@
 The package ships a LeNet-5 trained by the series' own code with the defaults (15 epochs,
 seed 0, on the CPU) in ``lenet_helpers/reference/``:
 
-* ``lenet5_mnist.pt``: the checkpoint, in :func:`~lenet_helpers.save_checkpoint`'s format
+* ``lenet5_mnist.pt``: the checkpoint, in :func:`~lenet_helpers.training.checkpoint.save_checkpoint`'s format
   (load it with :func:`~lenet_helpers.load_checkpoint`, which uses ``weights_only=True``);
 * ``training_history.csv``: its per-epoch history;
 * ``metadata.json``: its accuracies, seed, library versions, file size and SHA-256, and the
@@ -114,7 +114,7 @@ def load_trained_model(device=None, echo: Callable[[str], Any] = print):
 
     Returns:
         ``(model, history, metadata)``: the model in eval mode on ``device``; the per-epoch
-        history DataFrame (columns of :data:`~lenet_helpers.checkpoint.HISTORY_COLUMNS`,
+        history DataFrame (columns of :data:`~lenet_helpers.training.checkpoint.HISTORY_COLUMNS`,
         accuracies in %); the checkpoint's metadata dict, with ``"source"`` set to
         ``"yours"`` or ``"reference"`` and ``"path"`` to the file read.
 

@@ -1,6 +1,9 @@
-"""Saving a training run without ever losing a good model.
+"""A whole training run, and the one place a run is saved, without ever losing a good model.
 
-Three rules, each for a way the hostile-class trial lost work:
+:func:`train_and_save` (notebook 04's recipe as one call: the CLI's ``train``, ``make
+reference``) and :func:`train_or_load` (notebooks 10 and 13: reuse a checkpoint trained with
+the same :class:`~lenet_helpers.TrainConfig`) both save through :func:`save_training_run`, as
+notebook 04 does. Three rules, each for a way the hostile-class trial lost work:
 
 * **Check the destination before training** (:func:`check_destination`): a folder given as
   the file, a read-only or missing place, a full disk fail in seconds with one line, not
@@ -15,8 +18,9 @@ Three rules, each for a way the hostile-class trial lost work:
   (:func:`remove_stale_temp_files`).
 
 An interrupted training run saves nothing unless asked (``partial=True``, the CLI's
-``--save-partial``); then it saves the last *completed* epoch's weights, which
-:func:`lenet_helpers.train` restores when it is interrupted.
+``--save-partial``; the rule is :func:`check_savable`, its error :class:`SaveError`); then it
+saves the last *completed* epoch's weights, which :func:`lenet_helpers.train` restores when it
+is interrupted.
 """
 from __future__ import annotations
 
