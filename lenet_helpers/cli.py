@@ -25,7 +25,7 @@ from lenet_helpers.settings import checkpoint_path
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
 from lenet_helpers.training.checkpoint import load_checkpoint
-from lenet_helpers.training.config import LR_SCHEDULES, OPTIMIZERS, TrainConfig
+from lenet_helpers.training.config import LR_SCHEDULES, OPTIMIZERS, SettingError, TrainConfig
 from lenet_helpers.training.loop import evaluate
 from lenet_helpers.training.reference import build_reference, load_trained_model
 from lenet_helpers.training.runs import SaveError, TrainingInterrupted, train_and_save
@@ -94,10 +94,14 @@ def cmd_train(args) -> int:
 
 
     try:
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_schedule=args.lr_schedule,
-                             optimizer=args.optimizer, momentum=args.momentum, weight_decay=args.weight_decay,
-                             label_smoothing=args.label_smoothing, augment=args.augment, seed=args.seed,
-                             subset=args.subset)
+        try:
+            config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                 lr_schedule=args.lr_schedule, optimizer=args.optimizer, momentum=args.momentum,
+                                 weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+                                 augment=args.augment, seed=args.seed, subset=args.subset)
+        except SettingError as exc:  # before any work: bad arguments
+            _error("train", f"--{exc.name.replace('_', '-')}: {exc}; nothing was run")
+            return EXIT_USAGE
         train_and_save(args.model, config, checkpoint=args.checkpoint, history_csv=args.history,
                        save_partial=args.save_partial)
     except SaveError as exc:

@@ -162,6 +162,15 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
     return model, meta
 
 
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The metadata of a checkpoint written by :func:`save_checkpoint`, without building its model.
+
+    Raises:
+        FileNotFoundError, CheckpointError: as :func:`load_checkpoint`.
+    """
+    return _read_payload(Path(path), "delete it and train again")["metadata"]
+
+
 def _read_payload(path: Path, fix: str) -> dict:
     """The checkpoint file's dict, after checking what can be wrong with the file before and after reading.
 

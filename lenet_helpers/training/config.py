@@ -11,6 +11,7 @@ validation split (README, "How the defaults were chosen").
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,28 @@ from typing import Any
 EPOCHS, BATCH_SIZE, LEARNING_RATE = 15, 32, 1e-3
 OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("cosine", "constant")
+
+
+class SettingError(ValueError):
+    """A training setting out of its range; ``name`` is the setting (``"lr"``, ``"momentum"``, ...)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+def _number(name: str, value, low: float, high: float, low_open: bool, high_open: bool, example: str) -> None:
+    """Refuse a setting that is not a finite number in its range (one line: the range, an example)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = math.nan
+    inside = math.isfinite(x) and (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
+    if not inside:
+        span = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}" if math.isfinite(high) \
+            else f"{'above' if low_open else 'of at least'} {low:g}"
+        raise SettingError(name, f"{name} must be a finite number {'in ' if math.isfinite(high) else ''}{span} "
+                                 f"(e.g. {example}), got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +64,8 @@ class TrainConfig:
             runs); ``None`` for all of MNIST.
 
     Raises:
-        ValueError: (on creation) a setting out of range, one line naming it and the valid range.
+        SettingError: (a ValueError, on creation) a setting out of range, NaN or infinite: one line
+            naming it, its valid range and an example.
     """
 
     epochs: int = EPOCHS
@@ -67,8 +91,10 @@ class TrainConfig:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
-        if not self.lr > 0:
-            raise ValueError(f"the learning rate must be positive, got {self.lr}")
+        _number("lr", self.lr, 0, math.inf, True, True, "1e-3, the reference tutorial's")
+        _number("momentum", self.momentum, 0, 1, False, True, "0.9, or 0 for plain SGD")
+        _number("weight_decay", self.weight_decay, 0, math.inf, False, True, "0 or 1e-4")
+        _number("label_smoothing", self.label_smoothing, 0, 1, False, True, "0 or 0.1")
 
     @classmethod
     def fields(cls) -> list[str]:

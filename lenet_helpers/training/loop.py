@@ -23,6 +23,14 @@ from lenet_helpers.training.checkpoint import HISTORY_COLUMNS
 from lenet_helpers.training.config import LEARNING_RATE, OPTIMIZERS, TrainConfig
 
 
+class NonFiniteLoss(FloatingPointError):
+    """The training loss became NaN or infinite: the weights diverged (a learning rate too high)."""
+
+    def __init__(self, loss: float, batch: int):
+        super().__init__(f"the loss became {loss} at batch {batch}")
+        self.loss, self.batch = loss, batch
+
+
 def _model_device(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
@@ -43,13 +51,21 @@ def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Opti
         scheduler: a learning-rate scheduler stepped after every batch, or None.
         augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.distortions.random_shift`).
         progress: a tqdm bar advanced by one per batch, or None.
+
+    Raises:
+        NonFiniteLoss: the loss became NaN or infinite (on the CPU at that batch, elsewhere at the
+            epoch's end): the weights diverged; :func:`train` stops and restores the last good epoch.
+        ValueError: no batches.
     """
     model.train()
     device = torch.device(device) if device is not None else _model_device(model)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), dtype=torch.long, device=device)
-    seen = 0
+    seen = batch = 0
+    # On the CPU a finite-loss check per batch costs nothing; on a GPU it would wait for the device
+    # every batch, so there the epoch's mean loss is checked once at the end.
+    check_every_batch = device.type == "cpu"
     for images, labels in batches:
         images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
         if augment is not None:
@@ -64,11 +80,17 @@ def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Opti
         loss_sum += loss.detach() * len(labels)
         correct += (logits.argmax(1) == labels).sum()
         seen += len(labels)
+        batch += 1
+        if check_every_batch and not torch.isfinite(loss.detach()):
+            raise NonFiniteLoss(float(loss.detach()), batch)
         if progress is not None:
             progress.update(1)
     if seen == 0:
         raise ValueError("train_epoch got no batches: the training set is empty")
-    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+    mean_loss = loss_sum.item() / seen  # one wait for the device per epoch
+    if not math.isfinite(mean_loss):
+        raise NonFiniteLoss(mean_loss, batch)
+    return mean_loss, 100.0 * correct.item() / seen
 
 
 @torch.no_grad()
@@ -173,7 +195,9 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
     to its weights at the end of the last completed epoch (so model and history agree); the
     history is then marked ``history.attrs["interrupted"] = True``, and
     :func:`~lenet_helpers.save_training_run` refuses to save it over a good
-    checkpoint unless asked (``partial=True``).
+    checkpoint unless asked (``partial=True``). A loss that becomes NaN or infinite (a
+    learning rate too high) stops training the same way, with one line saying so and what to
+    try, and marks ``history.attrs["diverged"]`` with the epoch it happened in.
 
     Args:
         model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
@@ -197,7 +221,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
         ``valid_loss`` (mean cross-entropy), ``train_acc``, ``valid_acc`` (%), ``seconds``
         (wall time of the epoch with evaluation), ``train_seconds`` (the training pass alone)
         and ``lr`` (at the epoch's end). ``history.attrs``: ``interrupted`` (bool),
-        ``epochs_planned``.
+        ``diverged`` (the epoch whose loss became NaN or infinite, else None), ``epochs_planned``
+        and ``config`` (the :class:`~lenet_helpers.TrainConfig`).
 
     Raises:
         ValueError: a setting out of range (see :class:`~lenet_helpers.TrainConfig`), or data
@@ -236,6 +261,8 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
                                                 scheduler=scheduler, augment=aug, progress=bar)
             train_seconds = time.perf_counter() - start  # train_epoch's .item() waited for the device
             valid_loss, valid_acc = evaluate(model, valid_set, device=device)
+            if not math.isfinite(valid_loss):
+                raise NonFiniteLoss(valid_loss, len(batches))
             seconds = time.perf_counter() - start
             completed = _copy_state(model)
             rows.append(dict(epoch=epoch, train_loss=train_loss, valid_loss=valid_loss, train_acc=train_acc,
@@ -246,19 +273,28 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
                 if progress:
                     bar.clear()  # keep the log line clear of the bar in a terminal
                 print(line, flush=True)
+    except NonFiniteLoss as exc:
+        interrupted, diverged = False, epoch
+        model.load_state_dict(completed)
+        bar.clear()
+        print(f"Training stopped in epoch {epoch}: the loss became {exc.loss} (the weights diverged); returning the "
+              f"{len(rows)} completed epoch(s), the model back to its weights at the end of epoch {len(rows)}"
+              f"{' (its initial weights)' if not rows else ''}. Try a lower learning rate (this run: {config.lr:g}; "
+              f"the default: {TrainConfig.lr:g}).", flush=True)
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted, diverged = True, None
         model.load_state_dict(completed)
         bar.clear()
         print(f"Training interrupted: returning the {len(rows)} completed epoch(s); the model is back to its "
               f"weights at the end of epoch {len(rows)}" + (" (its initial weights)." if not rows else "."), flush=True)
     else:
-        interrupted = False
+        interrupted, diverged = False, None
     finally:
         bar.close()
         model.to(memory_format=torch.contiguous_format)
     history = pd.DataFrame(rows, columns=HISTORY_COLUMNS + ["train_seconds", "lr"])
     history.attrs["interrupted"] = interrupted
+    history.attrs["diverged"] = diverged  # the epoch whose loss became NaN or infinite, or None
     history.attrs["epochs_planned"] = epochs
     history.attrs["config"] = config
     return history

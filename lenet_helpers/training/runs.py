@@ -36,12 +36,21 @@ import torch
 
 from lenet_helpers.data.mnist import mnist_tensors
 from lenet_helpers.models.base import build_model
-from lenet_helpers.settings import checkpoint_path, display_path, history_path, models_dir, pick_device, set_seed
+from lenet_helpers.settings import (
+    REFERENCE_DIR,
+    checkpoint_path,
+    display_path,
+    history_path,
+    models_dir,
+    pick_device,
+    set_seed,
+)
 from lenet_helpers.training.checkpoint import (
     HISTORY_COLUMNS,
     CheckpointError,
     load_checkpoint,
     load_history,
+    read_metadata,
     save_checkpoint,
     save_history,
 )
@@ -54,6 +63,9 @@ SPARE_BYTES = 1_000_000
 
 class SaveError(RuntimeError):
     """A destination that cannot take the checkpoint or history, or a run that should not be saved."""
+
+    def _render_traceback_(self):  # IPython (a notebook) shows this one line instead of a traceback
+        return [f"SaveError: {self}"]
 
 
 def _reason(exc: OSError) -> str:
@@ -135,10 +147,15 @@ def _temp_name(path: Path) -> Path:
 def check_savable(history: pd.DataFrame | None, partial: bool, checkpoint: str | os.PathLike) -> None:
     """The one rule for saving a run: a run stopped by Ctrl-C never replaces a good model unless asked.
 
+    A run whose loss became NaN or infinite (``history.attrs["diverged"]``) is refused the same way.
+
     Raises:
         SaveError: ``history`` has no completed epoch, or :func:`~lenet_helpers.train` marked it
-            interrupted (``history.attrs["interrupted"]``) and ``partial`` is False.
+            interrupted or diverged and ``partial`` is False.
     """
+    if history is not None and history.attrs.get("diverged") and not partial:
+        raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or infinite): "
+                        f"not saving over {checkpoint}; train again with a lower learning rate")
     if history is None or history.empty:
         raise SaveError("no epoch was completed: nothing to save")
     if history.attrs.get("interrupted") and not partial:
@@ -179,8 +196,16 @@ def save_training_run(model, history: pd.DataFrame, checkpoint: str | os.PathLik
     if ckpt == csv:
         raise SaveError(f"{ckpt}: the checkpoint and the history must be two different files")
     check_savable(history, partial, ckpt)
+    if REFERENCE_DIR.resolve() in (ckpt.resolve().parent, csv.resolve().parent):
+        raise SaveError(f"{ckpt.parent} holds the reference model shipped with lenet_helpers: it is never replaced "
+                        f"by a training run; give another place (--checkpoint FILE), or rebuild it with make reference")
+    bad = [name for name, w in model.state_dict().items() if w.is_floating_point() and not torch.isfinite(w).all()]
+    if bad:
+        raise SaveError(f"the model holds NaN or infinite weights ({', '.join(bad[:3])}): not saving over {ckpt}; "
+                        f"train again with a lower learning rate")
     for path, what in ((ckpt, "checkpoint"), (csv, "history")):
         check_destination(path, what=what)
+    previous = _better_previous(ckpt, model, history)
     config = config or history.attrs.get("config")
     if config is not None:
         metadata = {"settings": config.as_dict(), "seed": config.seed, "augment": config.augment,
@@ -212,9 +237,44 @@ def save_training_run(model, history: pd.DataFrame, checkpoint: str | os.PathLik
             reason = _reason(exc) if isinstance(exc, OSError) else str(exc).strip().splitlines()[0]
             raise SaveError(f"{ckpt} and {csv} were not saved ({reason}); the old files are unchanged") from None
         raise
-    if backup is not None:
+    if backup is not None and previous is not None:
+        prev = ckpt.with_name(f"{ckpt.stem}.prev{ckpt.suffix}")
+        kept = _valid_acc(prev)
+        if kept is None or kept < previous[0]:  # never replace a better kept model by a worse one
+            os.replace(backup, prev)  # the hard link (or copy) of the old checkpoint, under its new name
+            kept = previous[0]
+        else:
+            backup.unlink(missing_ok=True)
+        print(f"The new model's validation accuracy ({previous[1]:.2f}%) is below the one it replaced "
+              f"({previous[0]:.2f}%): the previous best ({kept:.2f}%) is kept as {display_path(prev)} (copy it back "
+              f"over {ckpt.name} to use it again).", flush=True)
+    elif backup is not None:
         backup.unlink(missing_ok=True)
     return ckpt, csv
+
+
+def _valid_acc(path: Path) -> float | None:
+    """The validation accuracy (%) recorded in the checkpoint at ``path``, or None (no file, unreadable)."""
+    try:
+        acc = read_metadata(path).get("valid_acc") if path.is_file() else None
+    except (OSError, CheckpointError):
+        return None
+    return float(acc) if isinstance(acc, (int, float)) else None
+
+
+def _better_previous(ckpt: Path, model, history: pd.DataFrame) -> tuple[float, float] | None:
+    """``(old valid acc, new valid acc)`` (%) when ``ckpt`` holds a model of the same architecture with a
+    higher validation accuracy than the run about to replace it; None otherwise (or when unreadable)."""
+    if not ckpt.is_file():
+        return None
+    try:
+        old = read_metadata(ckpt)
+    except (OSError, CheckpointError):
+        return None
+    new_acc, old_acc = float(history["valid_acc"].iloc[-1]), old.get("valid_acc")
+    if old.get("architecture") != getattr(model, "name", None) or not isinstance(old_acc, (int, float)):
+        return None
+    return (float(old_acc), new_acc) if old_acc > new_acc else None
 
 
 def reconcile_history(checkpoint: str | os.PathLike, history_csv: str | os.PathLike, metadata: dict) -> bool:
@@ -277,8 +337,8 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
     Raises:
         ValueError: an unknown model name or a bad training setting.
         TypeError: a keyword that is not a training setting.
-        SaveError: a destination that cannot be written (before training), or a save that failed
-            (the old files are unchanged).
+        SaveError: a destination that cannot be written (before training), a run whose loss
+            became NaN or infinite (nothing is saved), or a save that failed (the old files are unchanged).
         TrainingInterrupted: Ctrl-C; its message says what was kept.
     """
     config = (config or TrainConfig()).replace(**settings)
@@ -293,6 +353,10 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
     try:
         check_savable(history, save_partial, ckpt)
     except SaveError:
+        if history.attrs.get("diverged"):
+            raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or "
+                            f"infinite): nothing saved, {_old_files(ckpt)} unchanged; train again with a lower "
+                            f"learning rate (--lr, lr=)") from None
         raise TrainingInterrupted(_kept(ckpt, history)) from None
     try:
         _, test_acc = evaluate(net, data.test)

@@ -1,0 +1,134 @@
+"""Issue 22: a diverged or worse training run never silently replaces the good model; non-finite settings refused."""
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import torch
+
+import lenet_helpers as lh
+from lenet_helpers.data.mnist import MNISTTensors
+from lenet_helpers.settings import REFERENCE_DIR
+from lenet_helpers.training import loop
+from lenet_helpers.training.config import SettingError
+from test_training import synthetic
+
+BAD_SETTINGS = [("lr", math.inf), ("lr", math.nan), ("lr", 0.0), ("lr", -1e-3), ("momentum", math.nan),
+                ("momentum", 1.0), ("weight_decay", -1e-4), ("weight_decay", math.inf), ("label_smoothing", 1.0),
+                ("label_smoothing", math.nan)]
+
+
+@pytest.fixture
+def data():
+    return MNISTTensors(synthetic(96), synthetic(32, 1), synthetic(32, 2))
+
+
+def nan_data():
+    """Training digits whose second batch holds a NaN pixel: the loss becomes NaN there."""
+    train = synthetic(96)
+    train.tensors[0][40, 0, 0, 0] = math.nan
+    return MNISTTensors(train, synthetic(32, 1), synthetic(32, 2))
+
+
+@pytest.mark.parametrize("name,value", BAD_SETTINGS)
+def test_bad_settings_are_refused_before_any_work(name, value, monkeypatch):
+    monkeypatch.setattr(loop, "mnist_tensors", lambda *a, **k: pytest.fail("data loaded before the check"))
+    with pytest.raises(SettingError, match=f"^{name} must be a finite number .*got") as info:
+        lh.train(lh.LeNet5(), **{name: value})
+    assert info.value.name == name and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("flag,value", [("--lr", "inf"), ("--lr", "nan"), ("--momentum", "nan"),
+                                        ("--weight-decay", "-1"), ("--label-smoothing", "1.5")])
+def test_cli_refuses_non_finite_settings_in_one_line(tmp_path, flag, value):
+    env = {"LENET_ARTIFACTS_DIR": str(tmp_path / "art"), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "lenet_helpers", "train", flag, value, "--epochs", "1"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"train: error: {flag}: ") and "nothing was run" in lines[0]
+    assert not (tmp_path / "art").exists()
+
+
+def test_a_nan_loss_stops_training_and_restores_the_last_good_weights(data, capsys):
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    history = lh.train(model, nan_data(), epochs=3, device="cpu", progress=False)
+    assert len(history) == 0 and history.attrs["diverged"] == 1 and not history.attrs["interrupted"]
+    assert all(torch.equal(initial[k], v) for k, v in model.state_dict().items())
+    out = capsys.readouterr().out
+    line = [l for l in out.splitlines() if l.startswith("Training stopped")]
+    assert len(line) == 1 and "the loss became nan" in line[0] and "lower learning rate" in line[0]
+
+
+def test_divergence_after_good_epochs_returns_them(data, monkeypatch):
+    real, calls = loop.train_epoch, {"n": 0}
+
+    def train_epoch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise loop.NonFiniteLoss(math.inf, 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", train_epoch)
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    history = lh.train(model, data, epochs=4, device="cpu", progress=False, verbose=False)
+    assert history["epoch"].tolist() == [1, 2] and history.attrs["diverged"] == 3
+    assert lh.evaluate(model, data.valid)[1] == pytest.approx(history["valid_acc"].iloc[-1])  # epoch 2's weights
+    with pytest.raises(lh.SaveError, match="diverged in epoch 3"):
+        lh.save_training_run(model, history, "unused.pt", "unused.csv")
+
+
+def test_train_and_save_never_saves_a_diverged_run(tmp_path, data):
+    ckpt, csv = tmp_path / "m.pt", tmp_path / "m.csv"
+    lh.train_and_save(epochs=1, checkpoint=ckpt, history_csv=csv, device="cpu", data=data, progress=False)
+    before = ckpt.read_bytes(), csv.read_bytes()
+    with pytest.raises(lh.SaveError, match=r"diverged in epoch 1 .*nothing saved, .*m\.pt \(trained 1 epochs.*unchanged"):
+        lh.train_and_save(epochs=2, checkpoint=ckpt, history_csv=csv, device="cpu", data=nan_data(), progress=False)
+    assert (ckpt.read_bytes(), csv.read_bytes()) == before
+    assert lh.SaveError("x")._render_traceback_() == ["SaveError: x"]  # one line in a notebook, no traceback
+
+
+def test_non_finite_weights_are_never_saved_even_on_request(tmp_path, data):
+    model = lh.LeNet5()
+    history = lh.train(model, data, epochs=1, device="cpu", progress=False, verbose=False)
+    with torch.no_grad():
+        model.fc2.weight[0, 0] = math.nan
+    with pytest.raises(lh.SaveError, match="NaN or infinite weights"):
+        lh.save_training_run(model, history, tmp_path / "m.pt", tmp_path / "m.csv", partial=True)
+    assert not list(tmp_path.iterdir())
+
+
+def _fake_history(valid_acc):
+    h = pd.DataFrame([dict(epoch=1, train_loss=1.0, valid_loss=1.0, train_acc=50.0, valid_acc=valid_acc,
+                           seconds=1.0, train_seconds=1.0, lr=0.0)])
+    h.attrs.update(interrupted=False, diverged=None)
+    return h
+
+
+def test_a_worse_run_keeps_the_previous_model_beside_it(tmp_path, capsys):
+    ckpt, csv = tmp_path / "lenet5_mnist.pt", tmp_path / "training_history.csv"
+    prev = tmp_path / "lenet5_mnist.prev.pt"
+    lh.save_training_run(lh.LeNet5(), _fake_history(90.0), ckpt, csv)
+    good = ckpt.read_bytes()
+    lh.save_training_run(lh.LeNet5(), _fake_history(95.0), ckpt, csv)  # better: nothing kept
+    assert not prev.exists() and "below" not in capsys.readouterr().out
+    good = ckpt.read_bytes()
+    lh.save_training_run(lh.LeNet5(), _fake_history(40.0), ckpt, csv)  # worse: the 95% model kept
+    line = [l for l in capsys.readouterr().out.splitlines() if "below" in l]
+    assert len(line) == 1 and "(40.00%) is below the one it replaced (95.00%)" in line[0] and "prev.pt" in line[0]
+    assert prev.read_bytes() == good and lh.load_checkpoint(ckpt)[1]["valid_acc"] == 40.0
+    lh.save_training_run(lh.LeNet5(), _fake_history(30.0), ckpt, csv)  # worse again: the best stays kept
+    assert prev.read_bytes() == good and "previous best (95.00%)" in capsys.readouterr().out
+    lh.save_training_run(lh.build_model("mlp"), _fake_history(10.0), ckpt, csv)  # another architecture: no comparison
+    assert prev.read_bytes() == good
+
+
+def test_the_shipped_reference_model_is_never_a_destination(tmp_path):
+    before = (REFERENCE_DIR / "lenet5_mnist.pt").read_bytes()
+    with pytest.raises(lh.SaveError, match="reference model shipped with lenet_helpers"):
+        lh.save_training_run(lh.LeNet5(), _fake_history(99.9), REFERENCE_DIR / "lenet5_mnist.pt", tmp_path / "h.csv")
+    assert (REFERENCE_DIR / "lenet5_mnist.pt").read_bytes() == before
