@@ -38,7 +38,7 @@ from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD, denormalize,
 from lenet_helpers.digits.page import DigitReading, ImageError, load_image, predict_image, preprocess_steps, read_digit
 from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
 from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, stroke_width
-from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, draw_digit, drawn_digit_set
+from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set
 from lenet_helpers.models import (LeNet5, MNISTNet, available_models, build_model, count_parameters, layer_table,
                                   model_class, model_source, model_summary, models_table, multiply_adds,
                                   nearest_class_mean, register_model)
@@ -89,7 +89,7 @@ __all__ = [
     # digits: your own digits, digits made with code, the sketchpad
     "load_image", "preprocess_steps", "read_digit", "predict_image", "DigitReading", "ImageError", "ink_box",
     "stroke_width", "MNIST_STROKE_WIDTH",
-    "draw_digit", "drawn_digit_set", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
+    "draw_digit", "drawn_digit_set", "crop_to_ink", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
     # plots: every figure
     "save_figure",
     "plot_digit_pixels", "plot_images", "plot_predictions", "plot_steps", "plot_reading",

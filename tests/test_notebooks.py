@@ -20,7 +20,7 @@ EXPECTED_FIGURES = {
     "07": ["07_confusion_matrix", "07_per_class_errors", "07_top_confusion_examples"],
     "08": ["08_input", "08_conv1_maps", "08_conv1_kernels", "08_conv2_maps", "08_conv3_maps", "08_conv3_zoom",
            "08_conv3_similarity", "08_fc_outputs"],
-    "09": ["09_drawn_digits", "09_preprocessing_steps", "09_drawn_predictions"],
+    "09": ["09_drawn_digits", "09_preprocessing_steps", "09_tight_crop_steps", "09_drawn_predictions"],
     "11": ["11_seven_reading", "11_three_things_conv1", "11_three_things_conv2"],
     "12": ["12_attributions", "12_error_explorer", "12_feature_space"],
     "13": ["13_transformations", "13_invariance_curves", "13_stroke_width"],

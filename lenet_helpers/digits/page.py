@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from scipy import ndimage
+from skimage.filters import threshold_otsu
 
 from lenet_helpers.analysis.evaluation import predict
 from lenet_helpers.data.preprocessing import input_transform
@@ -58,6 +59,11 @@ MAX_PIXELS = 250_000_000
 
 #: Pictures smaller than this on either side cannot hold a digit.
 MIN_SIDE = 8
+#: Fewest pixels a picture may have across (a digit 1 cropped tightly is narrow: 6x32 pixels).
+MIN_ACROSS = 4
+#: A digit fewer pixels high than this is read with a warning: at such a low resolution the
+#: reading guesses (MNIST's digits are 20 pixels high).
+LOW_RESOLUTION = 12
 
 
 #: Another mark with at least this share of the digit's area makes the reading uncertain.
@@ -459,11 +465,14 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     steps = Steps(original=grey)
     steps.warnings, steps.notes = [], []
     h, w = grey.shape
-    if min(h, w) < MIN_SIDE:
-        raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least "
-                         f"{MIN_SIDE}x{MIN_SIDE} needed): give a picture of one digit")
+    if max(h, w) < MIN_SIDE or min(h, w) < MIN_ACROSS:
+        raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least {MIN_SIDE} "
+                         f"pixels high or wide and {MIN_ACROSS} across needed): give a picture of one digit")
     steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings, steps.notes)
     cropped = steps["cropped"] = _crop(steps["ink bright"])
+    if max(cropped.shape) < LOW_RESOLUTION:
+        steps.warnings.append(f"the digit is only {max(cropped.shape)} pixels high or wide: at this resolution "
+                              f"the reading guesses; photograph it larger")
     if normalize_stroke:  # thick marker, thin pencil, low resolution -> MNIST's stroke width
         cropped = steps["stroke width"] = normalize_stroke_width(cropped)
     steps["20x20 box"] = _fit_box(cropped)
@@ -474,7 +483,85 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
 
 
 def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
-    """``(paper, ink)``: the local paper level, and the digit's ink in [0, 1] with all else 0.
+    """``(paper, ink)``: the paper level, and the digit's ink in [0, 1] with all else 0.
+
+    Two readings: against the paper *around* the ink (:func:`_find_ink_local`: shadows, specks,
+    frames), and from the digit's own ink (:func:`_find_ink_global`: one threshold, Otsu's, for
+    the whole picture). The local one needs paper around the digit: when the digit fills its
+    picture (a photo cropped tightly to the digit, MNIST's own digits written to a file) there
+    is no window of paper to estimate, the estimate is made of the ink itself and subtracting
+    it erases most of the digit. So the global reading is used when its digit fills the
+    picture (touches at least three of its four sides) and the local reading found no digit,
+    a digit touching the edge, or less than half the global one's ink; else the local one.
+    ``benchmarks/reading.py`` (MNIST test digits written as files) and ``benchmarks/photos.py``
+    measured the rule.
+    """
+    local_notes, local_info = list(notes), list(info)
+    try:
+        paper, ink = _find_ink_local(grey, local_notes, local_info)
+    except ImageError as exc:
+        paper = ink = None
+        local_error = exc
+    global_notes, global_info = list(notes), list(info)
+    try:
+        paper_g, ink_g = _find_ink_global(grey, global_notes, global_info)
+    except ImageError:
+        ink_g = None
+    if ink_g is not None and _sides_touched(ink_g) >= 3 and (
+            ink is None or _touches_edge(_box(ink), ink.shape) or (ink > 0).sum() < 0.5 * (ink_g > 0).sum()):
+        notes[:], info[:] = global_notes, global_info
+        return paper_g, ink_g
+    if ink is None:
+        if ink_g is None:
+            raise local_error
+        notes[:], info[:] = global_notes, global_info
+        return paper_g, ink_g
+    notes[:], info[:] = local_notes, local_info
+    return paper, ink
+
+
+def _sides_touched(ink: np.ndarray) -> int:
+    """How many of the picture's four sides the ink reaches."""
+    ys, xs = _box(ink)
+    return int(ys.start == 0) + int(xs.start == 0) + int(ys.stop == ink.shape[0]) + int(xs.stop == ink.shape[1])
+
+
+def _box(ink: np.ndarray) -> tuple[slice, slice]:
+    rows, cols = np.nonzero(ink)
+    return slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1)
+
+
+def _find_ink_global(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(paper, ink)`` read from the digit's own ink: one threshold for the whole picture.
+
+    Otsu's threshold (Otsu 1979, ``skimage.filters.threshold_otsu``) splits the grey levels into
+    two classes; the class that holds most of the picture's border is the paper (a digit cropped
+    tightly touches the border in a few places, paper makes up the rest), the other the ink.
+    The paper level is the median of the paper class; the ink is then read as in the local
+    reading (ink minus paper, marks, specks and frames left out).
+
+    Raises:
+        ImageError: a uniform picture, or no digit-like mark.
+    """
+    if float(grey.max() - grey.min()) < MIN_CONTRAST:
+        raise ImageError("no ink found: the image is blank or uniform; write the digit in dark ink on light "
+                         "paper (or light on dark) filling a good part of the picture")
+    dark = grey < threshold_otsu(grey)
+    border = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
+    dark_ink = float(border.mean()) < 0.5
+    ink = 1 - grey if dark_ink else grey
+    paper_class = ~dark if dark_ink else dark
+    paper_level = float(np.median(ink[paper_class])) if paper_class.any() else float(ink.min())
+    paper = np.full(grey.shape, paper_level, dtype=np.float32)
+    signal = np.clip(ink - paper_level, 0, None).astype(np.float32)
+    on_paper = ink[paper_class] - paper_level
+    noise = 1.4826 * float(np.median(np.abs(on_paper - np.median(on_paper)))) if on_paper.size else 0.0
+    return paper, _ink_from_signal_despeckled(signal, notes, info, noise)
+
+
+def _find_ink_local(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(paper, ink)`` read against the paper *around* the ink: the local paper level, and the
+    digit's ink in [0, 1] with all else 0.
 
     The digit is found with the default paper window (:func:`_ink_and_background`); when its
     widest ink (the diameter of the largest disc inside the mask, pixels) times
@@ -505,7 +592,7 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
     return paper, ink_bright
 
 
-def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
+def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list, noise: float | None = None) -> np.ndarray:
     """:func:`_ink_from_signal`, after a 3x3 median when the picture has salt-and-pepper specks.
 
     Specks are counted as isolated ink pixels (none of the 8 neighbours is ink) at the ink
@@ -515,31 +602,33 @@ def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list) -> 
     """
 
     if min(signal.shape) >= 64:
-        marks = signal > _threshold(signal)[1]
+        marks = signal > _threshold(signal, noise)[1]
         neighbours = ndimage.convolve(marks.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - marks
         if float((marks & (neighbours == 0)).mean()) > SPECK_FRACTION:
             try:
                 kept_notes, kept_info = list(notes), list(info)
-                ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info)
+                ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info, noise)
                 notes[:], info[:] = kept_notes, kept_info
                 return ink_bright
             except ImageError:
                 pass  # ... a stroke drawn 1 pixel wide among the specks: read the unfiltered picture
-    return _ink_from_signal(signal, notes, info)
+    return _ink_from_signal(signal, notes, info, noise)
 
 
-def _threshold(signal: np.ndarray) -> tuple[float, float]:
+def _threshold(signal: np.ndarray, noise: float | None = None) -> tuple[float, float]:
     """``(contrast, threshold)`` of a signal (ink minus paper): its 99.9th percentile, and the
     level above which a pixel is ink: :data:`INK_THRESHOLD` of the contrast, at least 4 times
     the paper's noise (median absolute deviation, scaled to a standard deviation) and half of
-    :data:`MIN_CONTRAST`."""
+    :data:`MIN_CONTRAST`. ``noise`` is measured on the paper when known (the global reading), else
+    over the whole picture, which is mostly paper when there is a margin."""
     contrast = float(np.percentile(signal, 99.9))
-    noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
+    if noise is None:
+        noise = 1.4826 * float(np.median(np.abs(signal - np.median(signal))))
     return contrast, max(INK_THRESHOLD * contrast, 4 * noise, MIN_CONTRAST / 2)
 
 
-def _ink_from_signal(signal: np.ndarray, notes: list, info: list) -> np.ndarray:
-    contrast, threshold = _threshold(signal)
+def _ink_from_signal(signal: np.ndarray, notes: list, info: list, noise: float | None = None) -> np.ndarray:
+    contrast, threshold = _threshold(signal, noise)
     if contrast < MIN_CONTRAST:
         raise ImageError("no ink found: the image is blank, uniform or only specks; write the digit in dark ink on light "
                          "paper (or light on dark) filling a good part of the picture")
@@ -636,16 +725,18 @@ def read_digit(model, path_or_image, normalize_stroke: bool = True) -> DigitRead
 
 
 @torch.no_grad()
-def predict_image(model, path_or_image, normalize_stroke: bool = True) -> tuple[int, torch.Tensor]:
-    """The digit the model reads in an image file, with the 10 softmax probabilities.
+def predict_image(model, path_or_image, normalize_stroke: bool = True) -> tuple[int, torch.Tensor, list[str]]:
+    """The digit the model reads in an image file, its 10 softmax probabilities, and the reading's warnings.
 
-    :func:`read_digit` gives the same with the warnings.
+    The warnings are :func:`read_digit`'s: why the answer may be wrong (the mark touches the
+    edge, two marks, a very low resolution, an unsure model); an empty list for a clear digit.
+    Show them with the answer: a confident-looking digit with a warning is a guess.
 
     Returns:
-        ``(digit, probabilities (10,))``; ``probabilities[digit]`` is the confidence.
+        ``(digit, probabilities (10,), warnings)``; ``probabilities[digit]`` is the confidence.
 
     Raises:
         FileNotFoundError, ImageError: as :func:`load_image`.
     """
     reading = read_digit(model, path_or_image, normalize_stroke)
-    return reading.digit, reading.probabilities
+    return reading.digit, reading.probabilities, list(reading.warnings)

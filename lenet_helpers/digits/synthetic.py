@@ -265,3 +265,34 @@ def drawn_digit_set(repeats: int = 3, seed: int = 0, styles=None) -> pd.DataFram
                                  scale=height, seed=int(rng.integers(1 << 30)))
                 rows.append({"image": img, "digit": digit, "size": size, "thickness": thickness})
     return pd.DataFrame(rows)
+
+
+def crop_to_ink(digit, height: int = 200, dark_ink: bool = True) -> Image.Image:
+    """A real MNIST digit as a tightly cropped photo of one digit: no margin, ``height`` pixels high.
+
+    Most people crop a photo of one digit to the digit itself; this renders MNIST's own
+    handwriting that way (notebook 09, ``benchmarks/reading.py``), so the page reading is
+    checked on handwriting nobody here wrote.
+
+    Args:
+        digit: one MNIST digit ``(28, 28)``, white ink on black, uint8 0-255 or float in [0, 1].
+        height: pixels of the picture's height; the width keeps the ink's aspect ratio (bicubic).
+        dark_ink: dark ink on white paper (a photo of paper) rather than MNIST's white on black.
+
+    Returns:
+        A greyscale PIL image, the ink's bounding box filling it.
+
+    Raises:
+        ValueError: a digit with no ink, or a height below 1.
+    """
+    arr = np.asarray(digit.numpy() if hasattr(digit, "numpy") else digit, dtype=np.float32)
+    if arr.max() <= 1.0:
+        arr = arr * 255
+    arr = arr.round().clip(0, 255).astype(np.uint8)
+    rows, cols = np.nonzero(arr)
+    if not len(rows) or height < 1:
+        raise ValueError(f"crop_to_ink needs a digit with ink and a height of at least 1 pixel, got height={height}")
+    box = arr[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    width = max(1, round(box.shape[1] * height / box.shape[0]))
+    img = Image.fromarray(box).resize((width, height), Image.BICUBIC)
+    return Image.fromarray(255 - np.asarray(img)) if dark_ink else img
