@@ -1,6 +1,8 @@
-"""Comparing trained networks: one results table, which test digits each gets wrong, the double softmax.
+"""Comparing trained networks: one results table, which test digits each gets wrong, the double
+softmax's loss floor, and the architecture benchmark's per-run results (shipped or your own).
 
-Used by notebook 10 and ``benchmarks/architectures.py``.
+Used by notebook 10 and ``benchmarks/architectures.py``; the sentences about them are
+:func:`lenet_helpers.readings.architecture_report` and :func:`lenet_helpers.readings.benchmark_report`.
 """
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""The network's feature space: fc1 feature vectors, nearest training digits, 2-D maps.
+"""The network's feature space: nearest training digits, neighbour agreement, 2-D maps.
 
 The penultimate layer of LeNet-5 (fc1 after its tanh, 84 values; LeCun et al. 1998, layer F6)
 is the representation the last layer reads linearly: two digits close there are "the same"
 to the classifier. Looking up a test digit's nearest training digits in that space
 (scikit-learn's ``NearestNeighbors``) shows what the network thinks it resembles; a 2-D map
-(scikit-learn's t-SNE, or PCA as a fast fallback) shows how the classes are laid out.
+(scikit-learn's t-SNE, or PCA as a fast fallback) shows how the classes are laid out. The
+feature vectors come from :func:`lenet_helpers.extract_features` (:mod:`lenet_helpers.models.hooks`);
+the verdict on each misread digit is a reading (:func:`lenet_helpers.readings.mistake_reading`).
 """
 from __future__ import annotations
 
