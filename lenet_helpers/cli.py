@@ -7,7 +7,7 @@ Examples::
     python -m lenet_helpers models         # the registered networks
     python -m lenet_helpers train --model small_cnn --optimizer sgd --lr 0.05 --checkpoint artifacts/models/small_cnn.pt
     python -m lenet_helpers evaluate
-    python -m lenet_helpers run            # execute notebooks 01-09, print the summary
+    python -m lenet_helpers run            # execute notebooks 01-13, print the summary
     python -m lenet_helpers site           # the executed notebooks as a static web site
     python -m lenet_helpers reference      # retrain the shipped reference model (make reference)
 """

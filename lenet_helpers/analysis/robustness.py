@@ -145,7 +145,7 @@ def break_changes(curves: pd.DataFrame, threshold: float = 90.0, reference: str 
 
 @torch.no_grad()
 def drawn_readings(model: nn.Module, drawn: pd.DataFrame, normalize_stroke: bool = True) -> pd.DataFrame:
-    """The model's reading of every image of :func:`drawn_digit_set`, through :func:`~lenet_helpers.load_image`.
+    """The model's reading of every image of :func:`~lenet_helpers.drawn_digit_set`, through :func:`~lenet_helpers.load_image`.
 
     Returns:
         ``drawn`` without the images, plus ``predicted``, ``confidence`` (softmax probability

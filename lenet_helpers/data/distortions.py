@@ -58,7 +58,7 @@ def stroke(digits: torch.Tensor, pixels: int) -> torch.Tensor:
     The digits are upsampled 2x (bilinear), then ``|pixels|`` times ``scipy.ndimage.grey_dilation``
     (thicker) or ``grey_erosion`` (thinner) with a 3x3 cross, then averaged back to 28x28:
     each step adds or removes half a pixel on each side of a stroke, so the width changes by
-    about one pixel per step (MNIST's strokes are about 2.5 pixels wide, :func:`stroke_width`;
+    about one pixel per step (MNIST's strokes are about 2.5 pixels wide, :func:`~lenet_helpers.stroke_width`;
     a test checks the change).
     """
 

@@ -3,7 +3,8 @@
 Layout: :mod:`.base` (the contract every network follows and the registry), :mod:`.lenet`
 (LeNet-5 as the reference tutorial builds it, a modern variant, one closer to 1998),
 :mod:`.cnn` (the other reference projects' CNNs), :mod:`.mlp` (no convolutions),
-:mod:`.baselines` (nothing to train), :mod:`.summary` (counting and describing a network).
+:mod:`.baselines` (nothing to train), :mod:`.summary` (counting and describing a network),
+:mod:`.hooks` (what each layer sees: forward hooks, feature maps, extracted features).
 A new network goes in a module here, decorated with ``@register_model("name")``.
 """
 from .base import MNISTNet, available_models, build_model, model_class, register_model

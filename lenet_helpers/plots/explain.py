@@ -1,5 +1,5 @@
 """Figures of notebooks 12 and 13: attribution maps, the error explorer, feature-space maps and
-the invariance lab's curves. Same conventions as :mod:`~lenet_helpers.plots`: every helper
+the invariance lab's curves. Same conventions as :mod:`~lenet_helpers.plots.figures`: every helper
 draws on the figure/axes it is given (or makes one), returns what it drew and never calls
 ``plt.show()``; text is at least 10 pt at the figure's size.
 """
@@ -170,7 +170,7 @@ def plot_transform_examples(digit, transforms, fig=None):
 
     Args:
         digit: ``(28, 28)`` in [0, 1].
-        transforms: name -> (function, levels, axis label), e.g. ``lh.robustness.TRANSFORMS``.
+        transforms: name -> (function, levels, axis label), e.g. ``lh.TRANSFORMS``.
     """
     width = max(len(levels) for _, levels, _ in transforms.values())
     size = min(1.2, 8.8 / width)  # inches per image; about 1.2 in is left for the row names

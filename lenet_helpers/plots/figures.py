@@ -1,4 +1,6 @@
-"""Figures of the series. Every helper draws on axes it is given (``ax=None`` / ``axes=None``
+"""Saving figures and the legibility rule every figure of the series follows (:mod:`lenet_helpers.plots`).
+
+Every plotting helper draws on axes it is given (``ax=None`` / ``axes=None``
 creates them), returns what it drew, and never calls ``plt.show()``: notebooks compose and
 show them; :func:`save_figure` writes them to ``artifacts/figures/``.
 

@@ -11,7 +11,7 @@ from lenet_helpers.analysis.activations import preactivation_variances
 
 
 def variance_report(table: pd.DataFrame) -> list[str]:
-    """Sentences reading :func:`layer_variances` of an untrained model: which layers stay near
+    """Sentences reading :func:`~lenet_helpers.layer_variances` of an untrained model: which layers stay near
     variance 1, and how much each activation and pooling step shrinks the signal."""
     pre = preactivation_variances(table)
     if pre.empty:
@@ -69,7 +69,7 @@ def feature_map_report(maps: dict, background: pd.DataFrame | None = None, satur
 
     Args:
         maps: ``{"conv1": (6, 28, 28), ..., "fc": (10,)}`` for one image.
-        background: :func:`background_values` for conv1, to explain the coloured backgrounds.
+        background: :func:`~lenet_helpers.background_values` for conv1, to explain the coloured backgrounds.
     """
     lines = []
     if background is not None:
@@ -96,7 +96,7 @@ def feature_map_report(maps: dict, background: pd.DataFrame | None = None, satur
 
 
 def code_similarity_report(sim: pd.DataFrame, layer: str = "conv3") -> list[str]:
-    """Sentences on :func:`code_similarity`: same digit vs different digits, the closest pair."""
+    """Sentences on :func:`~lenet_helpers.code_similarity`: same digit vs different digits, the closest pair."""
     s = sim.to_numpy()
     same = np.nanmean(np.diag(s))
     off = s[~np.eye(10, dtype=bool)]

@@ -58,7 +58,7 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
 
 
 def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`mistakes_table` with its percentages written for reading: confidences through
+    """:func:`~lenet_helpers.mistakes_table` with its percentages written for reading: confidences through
     :func:`~lenet_helpers.readings.format_confidence` (never a rounded "100.0%"), the small
     probabilities with two significant digits."""
 
@@ -70,7 +70,7 @@ def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def mistakes_report(table: pd.DataFrame, confident: float = 90.0) -> list[str]:
-    """Sentences on :func:`mistakes_table`: overconfidence, the runner-up, the true digit's probability."""
+    """Sentences on :func:`~lenet_helpers.mistakes_table`: overconfidence, the runner-up, the true digit's probability."""
 
     n = len(table)
     if n == 0:
@@ -151,7 +151,7 @@ def confused_pair_report(cm: pd.DataFrame) -> list[str]:
 
 
 def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
-    """Sentences reading a :func:`results_table`, every number taken from it.
+    """Sentences reading a :func:`~lenet_helpers.results_table`, every number taken from it.
 
     Covers the most and least accurate network, the cost of the best one, the smallest
     network's accuracy against ``baseline``, the network without convolutions, and speed.
@@ -189,7 +189,7 @@ def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[s
 
 
 def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
-    """Sentences reading a :func:`benchmark_summary` against ``baseline``, every number taken from it.
+    """Sentences reading a :func:`~lenet_helpers.benchmark_summary` against ``baseline``, every number taken from it.
 
     A network is called better (worse) than the baseline only when its whole range over seeds lies
     above (below) the baseline's range; otherwise the difference is within what the seed alone moves.

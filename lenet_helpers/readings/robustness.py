@@ -47,7 +47,7 @@ def break_summary(curves: pd.DataFrame, threshold: float = 90.0, reference: str 
 
 
 def curves_table(curves: pd.DataFrame, transforms: dict | None = None, decimals: int = 1) -> str:
-    """:func:`invariance_curves`' accuracies as one small text table per transformation: the
+    """:func:`~lenet_helpers.invariance_curves`' accuracies as one small text table per transformation: the
     levels as columns (:func:`format_level`), one row per model, accuracies (%) rounded to
     ``decimals`` (the rounding of :func:`curves_report`, so both print the same numbers)."""
     transforms = transforms or TRANSFORMS
@@ -65,7 +65,7 @@ def curves_table(curves: pd.DataFrame, transforms: dict | None = None, decimals:
 
 
 def curves_report(curves: pd.DataFrame, threshold: float = 90.0, transforms: dict | None = None) -> list[str]:
-    """One sentence per transformation reading :func:`invariance_curves`' numbers.
+    """One sentence per transformation reading :func:`~lenet_helpers.invariance_curves`' numbers.
 
     For each transformation and model: the clean accuracy, the first level where accuracy
     falls below ``threshold`` % (the "break"), and the accuracy at the harshest level; then,

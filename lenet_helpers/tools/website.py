@@ -13,7 +13,7 @@
 * ``solutions/NN_name.html`` for every solution notebook.
 
 Pages are rendered by nbconvert's ``HTMLExporter`` with the JupyterLab look (template
-``lenet_helpers/site_template``, which extends nbconvert's ``lab`` template and drops every
+``lenet_helpers/tools/site_template``, which extends nbconvert's ``lab`` template and drops every
 script it would fetch from a CDN: require.js, the widget manager, MathJax, Mermaid). Figures
 are embedded as data URIs, so every page opens from the file system without a network and
 the folder can be copied anywhere (a course web server, a USB stick). Absolute paths of the

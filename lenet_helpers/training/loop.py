@@ -208,7 +208,7 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
         config: the recipe (:class:`~lenet_helpers.TrainConfig`: epochs, batch size, learning
             rate and schedule, optimizer, momentum, weight decay, label smoothing, augmentation,
             seed, subset); default ``TrainConfig()``, the reference tutorial's recipe with cosine decay.
-            ``seed`` seeds the shuffling and augmentation (call :func:`set_seed` before building
+            ``seed`` seeds the shuffling and augmentation (call :func:`~lenet_helpers.set_seed` before building
             the model to fix its initial weights too); ``subset`` applies when ``data`` is None.
         **settings: changes to ``config`` by name, e.g. ``train(model, data, epochs=2)``.
         device: default :func:`~lenet_helpers.settings.pick_device`.
