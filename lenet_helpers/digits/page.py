@@ -363,8 +363,13 @@ def _components(mask: np.ndarray):
     return labels, areas, ndimage.find_objects(labels)
 
 
+def _sides_touched(sl, shape) -> int:
+    """How many of the picture's four sides (``shape``) the box ``sl`` (a pair of slices) reaches."""
+    return int(sl[0].start == 0) + int(sl[1].start == 0) + int(sl[0].stop == shape[0]) + int(sl[1].stop == shape[1])
+
+
 def _touches_edge(sl, shape) -> bool:
-    return sl[0].start == 0 or sl[1].start == 0 or sl[0].stop == shape[0] or sl[1].stop == shape[1]
+    return _sides_touched(sl, shape) > 0
 
 
 def _is_frame(i: int, areas, boxes) -> bool:
@@ -507,7 +512,7 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
         paper_g, ink_g = _find_ink_global(grey, global_notes, global_info)
     except ImageError:
         ink_g = None
-    if ink_g is not None and _sides_touched(ink_g) >= 3 and (
+    if ink_g is not None and _sides_touched(_box(ink_g), ink_g.shape) >= 3 and (
             ink is None or _touches_edge(_box(ink), ink.shape) or (ink > 0).sum() < 0.5 * (ink_g > 0).sum()):
         notes[:], info[:] = global_notes, global_info
         return paper_g, ink_g
@@ -520,13 +525,8 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
     return paper, ink
 
 
-def _sides_touched(ink: np.ndarray) -> int:
-    """How many of the picture's four sides the ink reaches."""
-    ys, xs = _box(ink)
-    return int(ys.start == 0) + int(xs.start == 0) + int(ys.stop == ink.shape[0]) + int(xs.stop == ink.shape[1])
-
-
 def _box(ink: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box of the nonzero pixels, as a pair of slices."""
     rows, cols = np.nonzero(ink)
     return slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1)
 
@@ -642,8 +642,7 @@ def _ink_from_signal(signal: np.ndarray, notes: list, info: list, noise: float |
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
-    rows, cols = np.nonzero(ink)
-    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return ink[_box(ink)]
 
 
 def _fit_box(cropped: np.ndarray) -> np.ndarray:

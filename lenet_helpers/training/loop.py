@@ -20,7 +20,7 @@ from lenet_helpers.data.distortions import random_shift
 from lenet_helpers.data.mnist import MNISTTensors, TensorBatches, mnist_tensors
 from lenet_helpers.settings import pick_device
 from lenet_helpers.training.checkpoint import HISTORY_COLUMNS
-from lenet_helpers.training.config import LEARNING_RATE, OPTIMIZERS, TrainConfig
+from lenet_helpers.training.config import LEARNING_RATE, TrainConfig
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -168,12 +168,10 @@ def setup_training(model: nn.Module, device, lr: float = LEARNING_RATE, weight_d
     optimizer is Adam's ``fused`` version: one kernel updates all ten parameter tensors.
 
     Raises:
-        ValueError: an unknown optimizer, or a learning rate that is not positive.
+        ValueError: an unknown optimizer, or a learning rate, weight decay or momentum out of its
+            range (checked by :class:`~lenet_helpers.TrainConfig`, the one place the ranges live).
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    if not lr > 0:
-        raise ValueError(f"the learning rate must be positive, got {lr}")
+    TrainConfig(lr=lr, weight_decay=weight_decay, optimizer=optimizer, momentum=momentum)
     device = torch.device(device)
     model.to(device)
     if device.type == "cpu":
