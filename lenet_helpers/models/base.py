@@ -69,7 +69,7 @@ class MNISTNet(nn.Module):
             c, h, w = self.input_shape
             raise ValueError(
                 f"{type(self).__name__} ({self.name}) expects images of shape (N, {c}, {h}, {w}), got {tuple(x.shape)}: "
-                f"prepare the digits with lh.load_image(path, model) or "
+                f"prepare the digits with lenet_helpers.data.preprocessing.input_transform({self.preprocessing!r}) or "
                 f"lh.mnist_tensors(preprocessing={self.preprocessing!r})"
             )
 
