@@ -21,43 +21,140 @@ sentences after a figure. The code lives in sub-packages, one concept each:
 Scripts and tests import what is not listed in ``__all__`` from its module, e.g.
 ``from lenet_helpers.digits.synthetic import photo_set``.
 """
-from lenet_helpers import readings
-from lenet_helpers.analysis.activations import (background_values, code_similarity, layer_variances,
-                                                preactivation_variances)
-from lenet_helpers.analysis.attribution import occlusion, saliency
-from lenet_helpers.analysis.comparison import (benchmark_results, benchmark_summary, double_softmax_floor,
-                                               error_overlap, results_table, wrong_by_all, wrong_indices)
-from lenet_helpers.analysis.evaluation import (classification_report, confusion_matrix, mistakes_table, mixed_sample,
-                                               most_confused, per_class_accuracy, predict)
-from lenet_helpers.analysis.neighbours import embedding_2d, nearest_neighbours, neighbour_agreement, timed_embedding
-from lenet_helpers.analysis.robustness import (accuracy_under, breaking_point, drawn_readings, invariance_curves,
-                                               mnist_test_digits)
-from lenet_helpers.data.distortions import TRANSFORMS, thicker, thinner
-from lenet_helpers.data.mnist import MNISTTensors, TensorBatches, mnist_datasets, mnist_loaders, mnist_tensors
-from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD, denormalize, lenet_transform
-from lenet_helpers.digits.page import DigitReading, ImageError, load_image, predict_image, preprocess_steps, read_digit
-from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
-from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, stroke_width
-from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set
-from lenet_helpers.models import (LeNet5, MNISTNet, available_models, build_model, count_parameters, layer_table,
-                                  model_class, model_source, model_summary, models_table, multiply_adds,
-                                  nearest_class_mean, register_model)
-from lenet_helpers.models.hooks import conv1_kernels, extract_features, feature_maps
-from lenet_helpers.plots.digits import (ink_box, plot_digit_pixels, plot_images, plot_predictions, plot_reading,
-                                        plot_steps)
-from lenet_helpers.plots.explain import (plot_attributions, plot_embedding, plot_error_explorer,
-                                         plot_invariance_curves, plot_transform_examples)
-from lenet_helpers.plots.figures import save_figure
-from lenet_helpers.plots.network import plot_feature_maps, plot_kernels, plot_vector
-from lenet_helpers.plots.results import (plot_class_counts, plot_confusion_matrix, plot_error_overlap,
-                                         plot_histories, plot_learning_curves, plot_per_class_errors)
-from lenet_helpers.settings import (artifacts_dir, checkpoint_path, data_dir, figures_dir, history_path, models_dir,
-                                    pick_device, set_seed, version_stamp)
-from lenet_helpers.training.checkpoint import CheckpointError, load_checkpoint, load_history
-from lenet_helpers.training.config import TrainConfig
-from lenet_helpers.training.loop import evaluate, setup_training, train, train_epoch
-from lenet_helpers.training.reference import load_trained_model
-from lenet_helpers.training.runs import SaveError, TrainingInterrupted, save_training_run, train_and_save, train_or_load
+
+
+class MissingDependency(ModuleNotFoundError):
+    """A library ``lenet_helpers`` needs is not installed; in a notebook the message is one line."""
+
+    def _render_traceback_(self):  # IPython (a notebook) shows these lines instead of a traceback
+        return [f"MissingDependency: {self}"]
+
+
+try:
+    from lenet_helpers import readings
+    from lenet_helpers.analysis.activations import (
+        background_values,
+        code_similarity,
+        layer_variances,
+        preactivation_variances,
+    )
+    from lenet_helpers.analysis.attribution import occlusion, saliency
+    from lenet_helpers.analysis.comparison import (
+        benchmark_results,
+        benchmark_summary,
+        double_softmax_floor,
+        error_overlap,
+        results_table,
+        wrong_by_all,
+        wrong_indices,
+    )
+    from lenet_helpers.analysis.evaluation import (
+        classification_report,
+        confusion_matrix,
+        mistakes_table,
+        mixed_sample,
+        most_confused,
+        per_class_accuracy,
+        predict,
+    )
+    from lenet_helpers.analysis.neighbours import embedding_2d, nearest_neighbours, neighbour_agreement, timed_embedding
+    from lenet_helpers.analysis.robustness import (
+        accuracy_under,
+        breaking_point,
+        drawn_readings,
+        invariance_curves,
+        mnist_test_digits,
+    )
+    from lenet_helpers.data.distortions import TRANSFORMS, thicker, thinner
+    from lenet_helpers.data.mnist import (
+        MNISTTensors,
+        TensorBatches,
+        ink_at_border,
+        mnist_datasets,
+        mnist_loaders,
+        mnist_tensors,
+    )
+    from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD, denormalize, lenet_transform
+    from lenet_helpers.digits.page import (
+        DigitReading,
+        ImageError,
+        load_image,
+        predict_image,
+        preprocess_steps,
+        read_digit,
+    )
+    from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
+    from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, stroke_width
+    from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set
+    from lenet_helpers.models import (
+        LeNet5,
+        MNISTNet,
+        available_models,
+        build_model,
+        count_parameters,
+        layer_arithmetic,
+        layer_table,
+        model_class,
+        model_source,
+        model_summary,
+        models_table,
+        multiply_adds,
+        nearest_class_mean,
+        register_model,
+    )
+    from lenet_helpers.models.hooks import conv1_kernels, extract_features, feature_maps
+    from lenet_helpers.plots.digits import (
+        ink_box,
+        plot_digit_pixels,
+        plot_images,
+        plot_predictions,
+        plot_reading,
+        plot_reading_maps,
+        plot_steps,
+    )
+    from lenet_helpers.plots.explain import (
+        plot_attributions,
+        plot_embedding,
+        plot_error_explorer,
+        plot_invariance_curves,
+        plot_transform_examples,
+    )
+    from lenet_helpers.plots.figures import save_figure
+    from lenet_helpers.plots.network import plot_feature_maps, plot_kernels, plot_vector
+    from lenet_helpers.plots.results import (
+        plot_class_counts,
+        plot_confusion_matrix,
+        plot_error_overlap,
+        plot_histories,
+        plot_learning_curves,
+        plot_per_class_errors,
+    )
+    from lenet_helpers.settings import (
+        artifacts_dir,
+        checkpoint_path,
+        data_dir,
+        figures_dir,
+        history_path,
+        models_dir,
+        pick_device,
+        set_seed,
+        version_stamp,
+    )
+    from lenet_helpers.training.checkpoint import CheckpointError, load_checkpoint, load_history
+    from lenet_helpers.training.config import TrainConfig
+    from lenet_helpers.training.loop import evaluate, setup_training, train, train_epoch
+    from lenet_helpers.training.reference import load_trained_model
+    from lenet_helpers.training.runs import (
+        SaveError,
+        TrainingInterrupted,
+        save_training_run,
+        train_and_save,
+        train_or_load,
+    )
+except ModuleNotFoundError as exc:  # torch, matplotlib, ... missing: one line that says what to do
+    raise MissingDependency(f"lenet_helpers needs the library {exc.name!r}, which is not installed: run "
+                            f"`pip install -e .` in the repository folder (README, \"Getting started\"), "
+                            f"then restart the kernel", name=exc.name) from None
 
 __version__ = "0.1.0"
 
@@ -66,12 +163,12 @@ __all__ = [
     "artifacts_dir", "checkpoint_path", "data_dir", "figures_dir", "history_path", "models_dir",
     "pick_device", "set_seed", "version_stamp",
     # data: MNIST, preprocessing, distortions
-    "mnist_datasets", "mnist_loaders", "mnist_tensors", "MNISTTensors", "TensorBatches",
+    "mnist_datasets", "mnist_loaders", "mnist_tensors", "MNISTTensors", "TensorBatches", "ink_at_border",
     "MNIST_MEAN", "MNIST_STD", "lenet_transform", "denormalize",
     "TRANSFORMS", "thicker", "thinner",
     # models: the registry, summaries, what each layer sees
     "MNISTNet", "LeNet5", "build_model", "available_models", "register_model", "model_class", "model_source",
-    "model_summary", "layer_table", "models_table", "count_parameters", "multiply_adds", "nearest_class_mean",
+    "model_summary", "layer_arithmetic", "layer_table", "models_table", "count_parameters", "multiply_adds", "nearest_class_mean",
     "feature_maps", "extract_features", "conv1_kernels",
     # training: the recipe, the loop, saving and loading a run, the model the notebooks use
     "TrainConfig", "train", "train_epoch", "evaluate", "setup_training",
@@ -92,7 +189,7 @@ __all__ = [
     "draw_digit", "drawn_digit_set", "crop_to_ink", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
     # plots: every figure
     "save_figure",
-    "plot_digit_pixels", "plot_images", "plot_predictions", "plot_steps", "plot_reading",
+    "plot_digit_pixels", "plot_images", "plot_predictions", "plot_steps", "plot_reading", "plot_reading_maps",
     "plot_class_counts", "plot_learning_curves", "plot_histories", "plot_confusion_matrix", "plot_per_class_errors",
     "plot_error_overlap",
     "plot_feature_maps", "plot_vector", "plot_kernels",

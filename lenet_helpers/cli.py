@@ -178,7 +178,7 @@ def cmd_site(args) -> int:
 
 def cmd_reference(args) -> int:
 
-    build_reference()
+    build_reference(name="lenet5_augment" if args.augment else "lenet5")
     return 0
 
 
@@ -241,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("reference", help="retrain the reference model shipped in lenet_helpers/reference (CPU)")
+    p.add_argument("--augment", action="store_true",
+                   help="the augmented reference model of notebook 13 (lenet5_augment.pt) instead of lenet5_mnist.pt")
     p.set_defaults(func=cmd_reference)
     return parser
 

@@ -304,3 +304,15 @@ def test_photo_benchmark_prints_the_before_after_table(untrained_checkpoint):
     summary = [line for line in result.stdout.splitlines() if line.startswith("one digit per picture (70)")]
     assert len(summary) == 1 and "read right before" in summary[0]
     assert "not one digit (40): answered with no warning before" in result.stdout
+
+
+def test_a_missing_library_is_one_line_that_says_how_to_install():
+    """Notebooks import the package with a plain ``import lenet_helpers as lh``: a library it needs
+    that is missing (here torch, blocked) raises one line naming it and the install command."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "try:\n    import lenet_helpers\nexcept ModuleNotFoundError as exc:\n"
+            "    print(type(exc).__name__, exc.name); print(exc._render_traceback_()[0])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    first, line = out.splitlines()[:2]
+    assert first == "MissingDependency torch"
+    assert line.startswith("MissingDependency: lenet_helpers needs the library 'torch'") and "pip install -e ." in line

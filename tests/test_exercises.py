@@ -64,3 +64,11 @@ def test_solutions_run_with_quick_parameters(path, solutions_artifacts, monkeypa
     assert not errors
     if before is not None:  # a solution may create the series' checkpoint when absent, never overwrite it
         assert checkpoint.read_bytes() == before, f"{path.name} overwrote lenet5_mnist.pt"
+    figures = solutions_artifacts / "figures"  # the notebooks' figures: a solution only shows its own
+    assert not figures.exists() or not list(figures.iterdir()), f"{path.name} wrote {sorted(figures.iterdir())}"
+
+
+def test_solutions_do_not_save_figures():
+    """Solutions show their figures and never save them: artifacts/figures/ holds the notebooks' figures."""
+    for path in sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        assert "save_figure" not in path.read_text(), path.name

@@ -195,3 +195,15 @@ def test_benchmark_results_prefer_this_machines_run_over_the_shipped_one(artifac
         lh.benchmark_results(bad)
     with pytest.raises(FileNotFoundError, match="run `python benchmarks/architectures.py` first"):
         lh.benchmark_results(tmp_path / "none.csv")
+
+
+def test_layer_arithmetic_works_out_each_layer_from_the_modules():
+    """Notebook 03's table: the 'why' of every row is read from the module and the shapes seen."""
+    table = lh.layer_arithmetic(lh.LeNet5())
+    why = dict(zip(table["layer"], table["why"]))
+    assert why["conv1"] == "6 kernels 5x5 on 1 channel: 32 - 5 + 1 = 28; (1×5×5 + 1) × 6 = 156 parameters"
+    assert why["conv3"].endswith("(16×5×5 + 1) × 120 = 48,120 parameters")
+    assert why["pool2"] == "2x2 average, stride 2: 10 / 2 = 5" and why["fc2"].startswith("84 -> 10 units")
+    assert table["parameters"].sum() == lh.count_parameters(lh.LeNet5()) == 61_706
+    modern = dict(zip(*lh.layer_arithmetic(lh.build_model("lenet5_modern"))[["layer", "why"]].T.values))
+    assert modern["pool1"].startswith("2x2 maximum") and modern["relu1"].startswith("max(0, x)")

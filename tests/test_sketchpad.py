@@ -129,3 +129,11 @@ def test_plot_reading_draws_the_panel():
     plt.close(fig)
     with pytest.raises(TypeError, match="nothing to plot"):
         lh.plot_reading(lh.NoInk())
+
+
+def test_margin_is_the_gap_between_the_two_largest_logits():
+    """DigitReading.margin is the gap between the two largest logits (ln p1 - ln p2)."""
+    logits = torch.tensor([1.0, 9.0, 2.0, 0, 0, 0, 0, 0, 0, 0]) + 3.0
+    reading = lh.DigitReading(1, torch.softmax(logits, 0))
+    assert reading.runner_up == 2 and reading.margin == pytest.approx(7.0, abs=1e-4)
+    assert str(reading) == "read as 1 (99.8%)"

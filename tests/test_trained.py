@@ -20,29 +20,46 @@ from lenet_helpers.training.reference import reference_metadata
 import lenet_helpers.settings
 
 
-def test_shipped_reference_model_scores_its_metadata_figure(tensors):
-    path = reference_checkpoint()
-    meta = reference_metadata()
+@pytest.mark.parametrize("name", list(trained.REFERENCE_MODELS))
+def test_shipped_reference_model_scores_its_metadata_figure(tensors, name):
+    files = trained.REFERENCE_MODELS[name]
+    path = reference_checkpoint(name)
+    meta = reference_metadata(name)
     data = path.read_bytes()
     assert len(data) == meta["file_size_bytes"] and hashlib.sha256(data).hexdigest() == meta["sha256"]
     payload = torch.load(path, map_location="cpu", weights_only=True)  # plain tensors and Python values only
     assert payload["metadata"]["test_acc"] == pytest.approx(meta["test_acc"], abs=1e-4)
-    assert (meta["epochs"], meta["seed"], meta["augment"], meta["device"]) == (15, 0, False, "cpu")
+    assert (meta["epochs"], meta["seed"], meta["augment"], meta["device"]) == (15, 0, files.augment, "cpu")
+    assert payload["metadata"]["settings"]["augment"] is files.augment
     assert meta["architecture"] == payload["metadata"]["architecture"] == "lenet5"
     model, _ = lh.load_checkpoint(path)
     _, acc = lh.evaluate(model, tensors.test)
     assert len(tensors.test) == meta["test_digits"] == 10_000
     assert acc == pytest.approx(meta["test_acc"], abs=0.005)  # the same count of right answers
-    history = pd.read_csv(trained.REFERENCE_DIR / trained.REFERENCE_HISTORY)
+    history = pd.read_csv(trained.REFERENCE_DIR / files.history)
     assert len(history) == meta["epochs"] and history["valid_acc"].iloc[-1] == pytest.approx(meta["valid_acc"], abs=1e-3)
 
 
-def test_make_reference_code_reproduces_the_recorded_quick_run(mnist):
+@pytest.mark.parametrize("name", list(trained.REFERENCE_MODELS))
+def test_make_reference_code_reproduces_the_recorded_quick_run(mnist, name):
     """The code `make reference` runs, on the quick setting, against the figure it recorded:
     fails when training, its defaults or the data pipeline change and the shipped model was not rebuilt."""
-    quick = reference_metadata()["quick_check"]
+    quick = reference_metadata(name)["quick_check"]
     assert (quick["epochs"], quick["subset"]) == (trained.QUICK_EPOCHS, trained.QUICK_SUBSET)
-    assert trained.quick_check_accuracy() == pytest.approx(quick["test_acc"], abs=0.1)
+    assert trained.quick_check_accuracy(name) == pytest.approx(quick["test_acc"], abs=0.1)
+
+
+def test_the_augmented_model_is_yours_when_you_trained_it(artifacts):
+    lines = []
+    _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
+    assert meta["source"] == "reference" and meta["augment"] is True
+    assert "No augmented model of yours at models/lenet5_augment.pt" in lines[0]
+    own, _ = trained.own_paths("lenet5_augment")
+    small_checkpoint(own, test_acc=42.0)
+    _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
+    assert meta["source"] == "yours" and "Using your augmented model models/lenet5_augment.pt" in lines[1]
+    with pytest.raises(ValueError, match="no reference model named 'lenet6'"):
+        lh.load_trained_model(device="cpu", name="lenet6")
 
 
 def small_checkpoint(path, test_acc=12.5):

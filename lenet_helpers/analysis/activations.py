@@ -11,6 +11,14 @@ from torch import nn
 #: Modules whose output is a pre-activation (a weighted sum, before the non-linearity).
 WEIGHTED = (nn.Conv2d, nn.Linear)
 
+#: Squashing activations, whose outputs are bounded (|x| <= 1 for tanh): only there does
+#: "saturated" (|x| > 0.95, where the slope is nearly 0) mean something.
+SQUASHING = (nn.Tanh, nn.Hardtanh, nn.Sigmoid, nn.Softsign)
+
+
+def _squashing(module: nn.Module) -> bool:
+    return isinstance(module, SQUASHING) or "tanh" in type(module).__name__.lower()
+
 
 def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in model.named_modules() if name and not list(m.children())]
@@ -32,7 +40,8 @@ def layer_variances(model: nn.Module, images: torch.Tensor, batch_size: int = 50
         One row per leaf module in the order the forward pass calls them, after a first row
         ``input``: ``layer`` (module name), ``type`` (e.g. ``Conv2d``), ``fan_in`` (inputs of
         one unit for Conv2d/Linear, else 0), ``variance``, ``mean``, ``saturated %`` (share of
-        values with |x| > 0.95, meaningful after tanh).
+        values with |x| > 0.95; only on the rows of a squashing activation such as tanh, NaN
+        elsewhere: a convolution's or a pooling's output is not bounded, so "saturated" has no meaning).
     """
     model.eval()
     device = next(model.parameters()).device
@@ -56,19 +65,19 @@ def layer_variances(model: nn.Module, images: torch.Tensor, batch_size: int = 50
     for name, module in _leaves(model):
         handles.append(module.register_forward_hook(hook(name)))
     x = images.detach()
-    n, total, sq, sat = x.numel(), float(x.double().sum()), float((x.double() ** 2).sum()), 0
+    n, total, sq = x.numel(), float(x.double().sum()), float((x.double() ** 2).sum())
     try:
         for start in range(0, len(images), batch_size):
             model(images[start:start + batch_size].to(device))
     finally:
         for h in handles:
             h.remove()
-    rows = [{"layer": "input", "type": "", "fan_in": 0, "count": n, "sum": total, "sq": sq, "sat": sat}]
+    rows = [{"layer": "input", "type": "", "fan_in": 0, "count": n, "sum": total, "sq": sq, "sat": float("nan")}]
     for name in order:
         module, count, s, q, k = stats[name]
         fan_in = module.weight[0].numel() if isinstance(module, WEIGHTED) else 0
         rows.append({"layer": name, "type": type(module).__name__, "fan_in": fan_in, "count": count, "sum": s,
-                     "sq": q, "sat": k})
+                     "sq": q, "sat": k if _squashing(module) else float("nan")})
     df = pd.DataFrame(rows)
     mean = df["sum"] / df["count"]
     df["variance"] = df["sq"] / df["count"] - mean ** 2

@@ -144,6 +144,22 @@ class DigitReading:
     confidence = probability
 
     @property
+    def runner_up(self) -> int:
+        """The second most probable digit, 0-9."""
+        return int(torch.topk(self.probabilities, 2).indices[1])
+
+    @property
+    def margin(self) -> float:
+        """How far the answer is ahead of the runner-up, in logits: ln p(digit) - ln p(runner-up).
+
+        Softmax turns logit differences into log-ratios of probabilities, so this is the gap
+        between the two largest logits; it still tells readings apart when both say ">99.9%"
+        (a margin of 7 is odds of e^7 = 1,097 to 1, a margin of 14 odds of 1.2 million to 1).
+        """
+        top2 = torch.topk(self.probabilities.double(), 2).values.clamp_min(1e-300)
+        return float(torch.log(top2[0]) - torch.log(top2[1]))
+
+    @property
     def uncertain(self) -> bool:
         """True when any warning was raised: do not trust the digit without looking."""
         return bool(self.warnings)

@@ -13,10 +13,10 @@ from .lenet import C3_TABLE, LeNet5, LeNet5_1998, LeNet5Modern, ScaledTanh, Spar
 from .cnn import DropoutCNN, LeNetGAP, MediumCNN, SmallCNN  # isort: skip
 from .baselines import nearest_class_mean
 from .mlp import MLP
-from .summary import count_parameters, layer_table, model_source, model_summary, models_table, multiply_adds
+from .summary import count_parameters, layer_arithmetic, layer_table, model_source, model_summary, models_table, multiply_adds
 
 __all__ = [
-    "available_models", "build_model", "C3_TABLE", "count_parameters", "DropoutCNN", "layer_table", "lecun_init_",
+    "available_models", "build_model", "C3_TABLE", "count_parameters", "DropoutCNN", "layer_arithmetic", "layer_table", "lecun_init_",
     "LeNet5", "LeNet5_1998", "LeNet5Modern", "LeNetGAP", "MediumCNN", "MLP", "MNISTNet", "model_class",
     "model_source", "model_summary", "models_table", "multiply_adds", "nearest_class_mean", "register_model", "ScaledTanh",
     "SmallCNN", "SparseConv2d", "Subsampling",

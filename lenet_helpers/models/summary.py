@@ -67,6 +67,60 @@ def layer_table(model: nn.Module, input_size=None):
     return pd.DataFrame(rows)
 
 
+def _why(module: nn.Module, shape_in: tuple, shape_out: tuple, parameters: int) -> str:
+    """One layer's arithmetic in words: how its output size and its parameter count come about."""
+    if isinstance(module, nn.Conv2d):
+        k = module.kernel_size[0]
+        c_in, w_in, c_out, w_out = shape_in[0], shape_in[-1], shape_out[0], shape_out[-1]
+        pad = module.padding[0] if isinstance(module.padding, tuple) else 0
+        size = f"{w_in} + 2×{pad} - {k} + 1 = {w_out}" if pad else f"{w_in} - {k} + 1 = {w_out}"
+        count = f"({c_in}×{k}×{k} + 1) × {c_out} = {parameters:,}" if not isinstance(module, SparseConv2d) else \
+            f"{parameters:,} (sparse: each map sees only some inputs)"
+        return f"{c_out} kernels {k}x{k} on {c_in} channel{'s' * (c_in > 1)}: {size}; {count} parameters"
+    if isinstance(module, nn.Linear):
+        return (f"{module.in_features} -> {module.out_features} units: ({module.in_features} + 1) × "
+                f"{module.out_features} = {parameters:,} parameters")
+    if isinstance(module, (nn.AvgPool2d, nn.MaxPool2d)):
+        kind = "average" if isinstance(module, nn.AvgPool2d) else "maximum"
+        k, stride = module.kernel_size, module.stride
+        k, stride = (k if isinstance(k, int) else k[0]), (stride if isinstance(stride, int) else stride[0])
+        return (f"{k}x{k} {kind}, stride {stride}: {shape_in[-1]} / {stride} = {shape_out[-1]}"
+                + (f"; {parameters:,} parameters" if parameters else ""))
+    if isinstance(module, nn.Tanh):
+        return "squashes each value into (-1, 1); no parameters"
+    if isinstance(module, nn.ReLU):
+        return "max(0, x) on each value; no parameters"
+    if isinstance(module, nn.Flatten):
+        return f"{' x '.join(map(str, shape_in))} values in a row; no parameters"
+    return f"{parameters:,} parameters" if parameters else "no parameters"
+
+
+def layer_arithmetic(model: nn.Module, input_size=None) -> pd.DataFrame:
+    """:func:`layer_table` with a ``why`` column: each layer's output size and parameter count worked out.
+
+    A K x K convolution with stride 1 and no padding turns W x W into (W - K + 1) x (W - K + 1)
+    and has (in_channels x K x K + 1) x out_channels parameters; a 2x2 pooling with stride 2
+    halves each side; a linear layer has (in + 1) x out parameters. The numbers in ``why`` are
+    read from the modules and from one input run through the model (forward hooks), so they
+    agree with the code. Columns: ``layer``, ``type``, ``output shape``, ``parameters``, ``why``.
+    """
+    cpu_copy = copy.deepcopy(model).to("cpu").eval()
+    rows, handles = [], []
+    for name, module in cpu_copy.named_children():
+        handles.append(module.register_forward_hook(
+            lambda m, inputs, out, name=name: rows.append({
+                "layer": name, "type": type(m).__name__, "output shape": tuple(out.shape[1:]),
+                "parameters": sum(p.numel() for p in m.parameters()),
+                "why": _why(m, tuple(inputs[0].shape[1:]), tuple(out.shape[1:]), sum(p.numel() for p in m.parameters()))})))
+    try:
+        with torch.no_grad():
+            cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
+    finally:
+        for h in handles:
+            h.remove()
+    return pd.DataFrame(rows)
+
+
 @torch.no_grad()
 def multiply_adds(model: nn.Module, input_size=None) -> int:
     """Multiply-accumulate operations of one forward pass on one image (convolutions and linear layers).

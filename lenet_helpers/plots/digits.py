@@ -188,3 +188,46 @@ def plot_reading(reading: DigitReading, fig=None, title: str | None = None):
     if title:
         fig.suptitle(title, fontsize=13)
     return fig
+
+
+def plot_reading_maps(readings: dict, layer: str = "conv1", size: float = 1.3):
+    """Several readings' feature maps of one layer side by side, one row per reading (notebook 11).
+
+    Each row starts with the model input, then every map of ``layer`` (red positive, blue
+    negative, one colour scale for the whole figure so that rows compare); the row is labelled
+    with the reading's name and answer.
+
+    Args:
+        readings: ``{name: DigitReading}`` whose ``maps`` hold ``layer`` (``(C, H, W)`` each),
+            e.g. from :func:`~lenet_helpers.predict_strokes`.
+        layer: ``"conv1"`` or ``"conv2"``.
+        size: inches per map (1.3 for conv1's 6 maps, 0.45 for conv2's 16).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: no readings, or a reading without ``layer`` in its maps (e.g. the MLP).
+    """
+    if not readings:
+        raise ValueError("no readings to plot")
+    missing = [name for name, r in readings.items() if layer not in getattr(r, "maps", {})]
+    if missing:
+        raise ValueError(f"no {layer} maps in the reading(s) {', '.join(missing)}: read them with a convolutional model")
+    lim = max(float(r.maps[layer].abs().max()) for r in readings.values())
+    channels = next(iter(readings.values())).maps[layer].shape[0]
+    fig, axes = plt.subplots(len(readings), channels + 1, figsize=(size * (channels + 1) + 2.2, size * len(readings)),
+                             squeeze=False, gridspec_kw={"wspace": 0.08, "hspace": 0.12})
+    for i, (name, r) in enumerate(readings.items()):
+        axes[i, 0].imshow(np.asarray(r.steps["model input"][0]), cmap="gray")
+        axes[i, 0].set_ylabel(f"{name}\nread as {r.digit}", rotation=0, ha="right", va="center", fontsize=10)
+        for k in range(channels):
+            axes[i, k + 1].imshow(r.maps[layer][k].numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
+            if i == 0:
+                axes[i, k + 1].set_title(f"map {k}" if channels <= 8 else str(k), fontsize=10)
+        for ax in axes[i]:
+            ax.set_xticks([]), ax.set_yticks([])
+    axes[0, 0].set_title("input", fontsize=10)
+    top = max(ax.get_position().y1 for ax in fig.axes) + 0.4 / fig.get_figheight()  # above the column titles
+    fig.suptitle(f"{layer} feature maps of the {len(readings)} drawings (red +, blue -, one scale)", fontsize=12, y=top)
+    return fig

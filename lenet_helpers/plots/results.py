@@ -47,12 +47,15 @@ def plot_per_class_errors(per_class: pd.DataFrame, ax=None, title=None):
     return ax
 
 
-def plot_learning_curves(history: pd.DataFrame, axes=None):
+def plot_learning_curves(history: pd.DataFrame, axes=None, log_loss: bool = True):
     """Loss (left) and accuracy (right) per epoch for train and valid, best valid epoch marked.
 
     Args:
         history: the DataFrame :func:`lenet_helpers.train` returns (or its CSV).
         axes: two axes, or None for a new 10x4.2 inch figure.
+        log_loss: draw the loss on a logarithmic axis (default): after the first epoch the
+            losses are small (0.01-0.05) and on a linear axis the gap between train and valid,
+            which is what a learning curve is read for, is squeezed against the bottom.
 
     Returns:
         ``(ax_loss, ax_acc)``.
@@ -70,6 +73,9 @@ def plot_learning_curves(history: pd.DataFrame, axes=None):
         ax.legend()
     ax_acc.annotate(f"{best['valid_acc']:.2f}%", (best["epoch"], best["valid_acc"]), textcoords="offset points",
                     xytext=(0, -16), ha="center", color="tab:orange")
+    if log_loss and (history[["train_loss", "valid_loss"]] > 0).all().all():
+        ax_loss.set_yscale("log")
+        ax_loss.set_ylabel("cross-entropy (log scale)")
     ax_loss.set_title("Loss per epoch")
     ax_acc.set_title("Accuracy per epoch")
     return ax_loss, ax_acc
