@@ -8,9 +8,10 @@ import pytest
 import torch
 
 import lenet_helpers as lh
-from lenet_helpers.plots import explain as px
 from lenet_helpers.data.distortions import TRANSFORMS
+from lenet_helpers.plots import explain as px
 from lenet_helpers.plots import figures
+from lenet_helpers.plots import network as pn
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +66,68 @@ def test_feature_map_and_vector_plots():
     ax = lh.plot_vector(torch.randn(120), (10, 12), annotate=True)
     assert ax.images[0].get_array().shape == (10, 12) and len(ax.texts) == 120
     assert len(lh.plot_kernels(torch.randn(6, 5, 5))) == 6
+
+
+def _cbar_label(ax):
+    """The label of the colour bar drawn for ``ax``'s image (the shared one for a grid of panels)."""
+    return ax.images[0].colorbar.ax.get_ylabel()
+
+
+def test_network_figures_have_a_title_and_a_separate_colour_bar_label():
+    axes = lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6, title="conv1 maps",
+                                cbar_label="activation (tanh output, -1 to 1)")
+    assert axes[0].figure.get_suptitle() == "conv1 maps"
+    assert _cbar_label(axes[-1]) == "activation (tanh output, -1 to 1)"
+    assert _cbar_label(lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6)[-1]) == "activation"  # never empty
+    kernels = lh.plot_kernels(torch.randn(6, 5, 5), title="lenet5 conv1")  # notebook 10's call
+    assert kernels[0].figure.get_suptitle() == "lenet5 conv1" and _cbar_label(kernels[-1]) == "kernel weight"
+    fig = plt.figure(layout="constrained")
+    sub = fig.subfigures(2, 1)[1]  # a subfigure gets its own title
+    assert lh.plot_kernels(torch.randn(6, 5, 5), fig=sub, ncols=6, annotate=False)[0].figure.get_suptitle() == "conv1 kernels"
+    ax = lh.plot_vector(torch.randn(10), (1, 10), title="fc2 outputs", cbar_label="logit", labels=range(10))
+    assert ax.get_title() == "fc2 outputs" and _cbar_label(ax) == "logit"
+    assert _cbar_label(lh.plot_vector(torch.rand(4), (2, 2))) == "value"
+
+
+def _contrasts(ax):
+    """Contrast ratio of each annotation with the colour of the cell it is written in."""
+    im = ax.images[0]
+    values = im.get_array()
+    ratios = []
+    for t in ax.texts:
+        j, i = t.get_position()
+        cell = im.cmap(im.norm(values[int(round(i)), int(round(j))]))
+        ratios.append(pn.contrast_ratio(t.get_color(), cell))
+    return ratios
+
+
+@pytest.mark.parametrize("cmap", ["viridis", "RdBu_r", "Blues"])
+def test_annotations_contrast_with_their_cells(cmap):
+    values = np.linspace(-1, 1, 100)
+    ax = lh.plot_vector(values, (10, 10), annotate=True, cmap=cmap)
+    ratios = _contrasts(ax)
+    assert len(ratios) == 100 and min(ratios) >= 4.5  # WCAG's minimum for normal text
+    colours = {t.get_color() for t in ax.texts}
+    assert colours == {"white", "black"}  # dark and light cells both occur on these scales
+    if cmap == "viridis":  # viridis is dark at the low end: white there, black at the bright top
+        assert ax.texts[0].get_color() == "white" and ax.texts[-1].get_color() == "black"
+    kernels = lh.plot_kernels(torch.linspace(-0.6, 0.6, 150).reshape(6, 5, 5))
+    assert all(min(_contrasts(k)) >= 4.5 for k in kernels)
+    assert pn.text_colour("black") == "white" and pn.text_colour("white") == "black"
+    assert pn.text_colour((0, 0, 0, 0)) == "black"  # a transparent (NaN) cell shows the white axes
+
+
+def test_conv3_grid_numbers_its_units():
+    axes = lh.plot_feature_maps(torch.randn(120, 1, 1), ncols=12, panel_titles=False)
+    rows = {k: [t.get_text() for t in axes[k].texts if t.get_position()[0] < 0] for k in range(120)}
+    cols = {k: [t.get_text() for t in axes[k].texts if t.get_position()[1] > 1] for k in range(120)}
+    for k in range(120):  # unit k: the row labelled k - k % 12, the column labelled +(k % 12)
+        assert rows[k - k % 12] == [str(k - k % 12)] and cols[k % 12] == [f"+{k % 12}"]
+        assert not any(t.get_text() for t in axes[k].texts) or k % 12 == 0 or k < 12
+    assert not any(ax.get_title() for ax in axes)
+    assert [ax.get_title() for ax in lh.plot_feature_maps(torch.randn(3, 5, 5), ncols=3)] == ["map 0", "map 1", "map 2"]
+    zoom = lh.plot_vector(torch.randn(120), (10, 12), row_labels=range(0, 120, 12))
+    assert [t.get_text() for t in zoom.get_yticklabels()] == [str(k) for k in range(0, 120, 12)]
 
 
 def test_per_class_errors_start_at_zero_and_label_count_and_rate():
@@ -154,12 +217,21 @@ FIGURES = {
     "mistakes": lambda: lh.plot_predictions(*_preds(24, 1), show_true=True)[0].figure,
     "confusion_matrix": lambda: lh.plot_confusion_matrix(_cm()).figure,
     "per_class_errors": lambda: lh.plot_per_class_errors(lh.per_class_accuracy(_cm())).figure,
-    "conv1_maps": lambda: lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6)[0].figure,
-    "conv2_maps": lambda: lh.plot_feature_maps(torch.randn(16, 10, 10), ncols=8)[0].figure,
-    "conv3_maps": lambda: lh.plot_feature_maps(torch.randn(120, 1, 1), ncols=15, panel_titles=False)[0].figure,
-    "conv3_zoom": lambda: lh.plot_vector(torch.randn(120), (10, 12), annotate=True,
-                                         title="conv3: the 120 values as a 10x12 grid").figure,
-    "logits": lambda: lh.plot_vector(torch.randn(10), (1, 10), annotate=True, labels=range(10)).figure,
+    "conv1_maps": lambda: lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6, title="conv1: six 28x28 maps",
+                                               cbar_label="activation (tanh output, -1 to 1)")[0].figure,
+    "conv2_maps": lambda: lh.plot_feature_maps(torch.randn(16, 10, 10), ncols=8, title="conv2: sixteen 10x10 maps",
+                                               cbar_label="activation (tanh output, -1 to 1)")[0].figure,
+    "conv3_maps": lambda: lh.plot_feature_maps(torch.randn(120, 1, 1), ncols=12, panel_titles=False,
+                                               title="conv3: 120 maps of 1x1 (unit = row label + column label)",
+                                               cbar_label="activation (tanh output, -1 to 1)")[0].figure,
+    "conv3_zoom": lambda: lh.plot_vector(torch.randn(120), (10, 12), annotate=True, row_labels=range(0, 120, 12),
+                                         title="conv3: the 120 values as a 10x12 grid",
+                                         cbar_label="activation (tanh output, -1 to 1)").figure,
+    "similarity": lambda: lh.plot_vector(np.random.default_rng(0).uniform(-0.2, 0.8, 100), (10, 10), annotate=True,
+                                         labels=range(10), cmap="viridis", title="conv3 code similarity",
+                                         cbar_label="mean cosine similarity").figure,
+    "logits": lambda: lh.plot_vector(torch.randn(10), (1, 10), annotate=True, labels=range(10), title="logits",
+                                     cbar_label="logit").figure,
     "kernels": lambda: lh.plot_kernels(torch.randn(6, 5, 5))[0].figure,
     "preprocessing_steps": lambda: lh.plot_steps(
         {"original": torch.rand(200, 180), "cropped": torch.rand(116, 75), "20x20 box": torch.rand(20, 13),

@@ -53,11 +53,11 @@ def test_the_augmented_model_is_yours_when_you_trained_it(artifacts):
     lines = []
     _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
     assert meta["source"] == "reference" and meta["augment"] is True
-    assert "No augmented model of yours at models/lenet5_augment.pt" in lines[0]
+    assert "No augmented model of yours at artifacts/models/lenet5_augment.pt" in lines[0]
     own, _ = trained.own_paths("lenet5_augment")
     small_checkpoint(own, test_acc=42.0)
     _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
-    assert meta["source"] == "yours" and "Using your augmented model models/lenet5_augment.pt" in lines[1]
+    assert meta["source"] == "yours" and "Using your augmented model artifacts/models/lenet5_augment.pt" in lines[1]
     with pytest.raises(ValueError, match="no reference model named 'lenet6'"):
         lh.load_trained_model(device="cpu", name="lenet6")
 

@@ -64,22 +64,102 @@ def normalisation_report(raw, resized: torch.Tensor, normalised: torch.Tensor, m
     return lines
 
 
-def feature_map_report(maps: dict, background: pd.DataFrame | None = None, saturated: float = 0.95) -> list[str]:
+def kernel_background_report(background: pd.DataFrame, value: float | None = None, activation: str = "tanh",
+                             coloured: float = 0.3) -> list[str]:
+    """Why each conv1 map has the background colour it has: its kernel's weight sum and bias.
+
+    Where there is no ink every input pixel has the same value ``b`` (MNIST's black after
+    normalisation, -mean/std ~ -0.42), so kernel k's output there is ``b x sum(weights_k) +
+    bias_k`` whatever the arrangement of its weights, and the map's background is the
+    activation of that. The sentences give this formula with ``b``, then group the maps by
+    background colour (red above ``coloured``, blue below ``-coloured``, white in between, as
+    drawn by :func:`~lenet_helpers.plot_feature_maps`) and say, from the numbers, whether the
+    weight sum or the bias decides each colour.
+
+    Args:
+        background: :func:`~lenet_helpers.background_values` of conv1, one row per map, columns
+            ``map``, ``kernel sum``, ``bias``, ``pre-activation``, ``background value``
+            (activation units, in [-1, 1] for tanh).
+        value: the uniform input ``b`` (normalised pixel value); by default recovered from the
+            table (``(pre-activation - bias) / kernel sum`` of the kernel with the largest sum).
+        activation: the name of the activation written in the formula.
+        coloured: smallest absolute background value called red or blue (0.3 = a clearly
+            coloured background on the -1..1 scale).
+
+    Returns:
+        Sentences (empty list for an empty table).
+    """
+    if background.empty:
+        return []
+    sums, bias = background["kernel sum"].to_numpy(float), background["bias"].to_numpy(float)
+    pre, out = background["pre-activation"].to_numpy(float), background["background value"].to_numpy(float)
+    maps = background["map"].to_numpy(int)
+    if value is None:
+        k = int(np.argmax(np.abs(sums)))
+        value = float((pre[k] - bias[k]) / sums[k]) if sums[k] else 0.0
+    term = value * sums
+    lines = [
+        f"Where a 5x5 window holds no ink every input pixel under it is {value:+.3f}, so kernel k's output there is "
+        f"{value:+.3f} x (sum of its 25 weights) + bias k, whatever the pattern of the weights, and map k's "
+        f"background is {activation}(that), the same everywhere."]
+
+    def listing(idx):
+        return ", ".join(f"map {maps[i]} (sum {sums[i]:+.2f}, bias {bias[i]:+.2f}, background {out[i]:+.2f})"
+                         for i in idx)
+
+    groups = [("red (positive)", np.flatnonzero(out > coloured)), ("blue (negative)", np.flatnonzero(out < -coloured)),
+              ("near white", np.flatnonzero(np.abs(out) <= coloured))]
+    described = [f"{name}: {listing(idx)}" for name, idx in groups if len(idx)]
+    lines.append("Backgrounds " + "; ".join(described) + ".")
+    strong = np.flatnonzero(np.abs(out) > coloured)
+    by_sum = [i for i in strong if np.sign(term[i]) == np.sign(pre[i]) and abs(term[i]) > abs(bias[i])]
+    by_bias = [i for i in strong if i not in by_sum]
+    if len(strong):
+        if value < 0:
+            rule = "the input is negative, so a negative weight sum pushes the background up (red) and a " \
+                   "positive sum pushes it down (blue)"
+        else:
+            rule = "the input is positive, so a positive weight sum pushes the background up (red) and a " \
+                   "negative sum pushes it down (blue)"
+        if not by_bias:
+            lines.append(f"In every clearly coloured map the sum term outweighs the bias, and {rule}: "
+                         f"the colour follows the kernel's sum, not the pattern of its weights.")
+        else:
+            names = ", ".join(f"map {maps[i]}" for i in by_bias)
+            lines.append(f"The sum term decides {len(by_sum)} of the {len(strong)} clearly coloured backgrounds "
+                         f"({rule}); in {names} the bias decides instead.")
+    pale = np.flatnonzero(np.abs(out) <= coloured)
+    squashed = [i for i in pale if abs(pre[i]) > coloured]  # e.g. ReLU cuts a negative sum to 0
+    small = [i for i in pale if i not in squashed and abs(term[i]) <= coloured]
+    cancelled = [i for i in pale if i not in squashed and i not in small]
+    if small:
+        one = len(small) == 1
+        lines.append(f"{'Map' if one else 'Maps'} {', '.join(str(maps[i]) for i in small)} "
+                     f"{'has' if one else 'have'} a weight sum near 0 (sum x {value:+.3f} within +-{coloured}): "
+                     f"{'its' if one else 'their'} positive and negative weights nearly cancel on a uniform "
+                     f"input, so the background stays near white.")
+    if cancelled:
+        lines.append("; ".join(f"In map {maps[i]} the bias {bias[i]:+.2f} offsets the sum term {term[i]:+.2f}, leaving "
+                               f"{activation}({pre[i]:+.2f}) = {out[i]:+.2f}" for i in cancelled) + ": near white.")
+    if squashed:
+        lines.append(f"In {', '.join(f'map {maps[i]} ({activation}({pre[i]:+.2f}) = {out[i]:+.2f})' for i in squashed)} "
+                     f"the output before {activation} is far from 0, but {activation} maps it near 0.")
+    return lines
+
+
+def feature_map_report(maps: dict | None = None, background: pd.DataFrame | None = None,
+                       saturated: float = 0.95) -> list[str]:
     """Sentences on :func:`lenet_helpers.feature_maps`' output: backgrounds and saturation.
 
     Args:
-        maps: ``{"conv1": (6, 28, 28), ..., "fc": (10,)}`` for one image.
-        background: :func:`~lenet_helpers.background_values` for conv1, to explain the coloured backgrounds.
+        maps: ``{"conv1": (6, 28, 28), ..., "fc": (10,)}`` for one image (activations after tanh,
+            in [-1, 1]); only the conv1-conv3 entries present are read. ``None``: no maps.
+        background: :func:`~lenet_helpers.background_values` for conv1: adds
+            :func:`kernel_background_report`'s sentences on the coloured backgrounds.
+        saturated: absolute value above which a tanh output counts as saturated.
     """
-    lines = []
-    if background is not None:
-        strong = background.loc[background["background value"].abs() > 0.3]
-        desc = ", ".join(f"map {int(r['map'])} {r['background value']:+.2f}" for _, r in strong.iterrows())
-        lines.append(
-            "Where there is no ink the input is MNIST's normalised black, and each conv1 map shows tanh(bias + "
-            "background x kernel sum) there, the same value everywhere: " +
-            (f"{len(strong)} of {len(background)} maps have a clearly coloured background ({desc})." if len(strong)
-             else "all backgrounds are near 0 (white)."))
+    maps = maps or {}
+    lines = kernel_background_report(background) if background is not None else []
     for key in ("conv1", "conv2", "conv3"):
         if key in maps:
             m = maps[key]
@@ -88,10 +168,12 @@ def feature_map_report(maps: dict, background: pd.DataFrame | None = None, satur
                          f"where tanh is flat.")
     if "conv3" in maps:
         v = maps["conv3"].flatten()
+        share = float((v.abs() > saturated).float().mean())
+        verdict = ("a code close to binary" if share >= 0.8 else
+                   "mostly at the extremes, but not a binary code" if share >= 0.5 else "not a binary code")
         lines.append(f"conv3's code for this digit: {int((v > saturated).sum())} units at about +1, "
                      f"{int((v < -saturated).sum())} at about -1, {int((v.abs() <= saturated).sum())} in between: "
-                     f"{100 * float((v.abs() > saturated).float().mean()):.0f}% of the {len(v)} values are "
-                     f"(nearly) +1 or -1, a code close to binary.")
+                     f"{100 * share:.0f}% of the {len(v)} values are (nearly) +1 or -1, {verdict}.")
     return lines
 
 
