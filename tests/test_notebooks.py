@@ -1,4 +1,5 @@
 """Every notebook executed top to bottom in a real Jupyter kernel, with quick parameters."""
+import html
 import json
 import re
 import sys
@@ -28,10 +29,15 @@ EXPECTED_FIGURES = {
 
 
 def text_of(nb) -> str:
+    """Every text output of an executed notebook, with what lh.readings.fold folds (its <pre> or <li> text)."""
     out = []
     for cell in nb.cells:
         for o in cell.get("outputs", []):
             out.append(o.get("text", "") or o.get("data", {}).get("text/plain", ""))
+            page = o.get("data", {}).get("text/html", "")
+            if page.startswith("<details>"):
+                out += [html.unescape(t) for t in re.findall(r"<pre>(.*?)</pre>", page, re.S)]
+                out += ["- " + html.unescape(t) for t in re.findall(r"<li>(.*?)</li>", page, re.S)]
     return "\n".join(out)
 
 
@@ -195,6 +201,26 @@ def test_no_figure_in_any_notebook_has_text_under_10_pt(series):
         assert not warnings, f"notebook {prefix}: " + " ".join(warnings)[:500]
 
 
+#: Lines of text one cell may print: about a screen (a projector shows 30-40 lines).
+MAX_OUTPUT_LINES = 40
+
+
+def long_outputs(nb, limit: int = MAX_OUTPUT_LINES) -> list[str]:
+    """The cells of an executed notebook whose text outputs print more than ``limit`` lines."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        lines = sum(len((o.get("text", "") or o.get("data", {}).get("text/plain", "")).splitlines())
+                    for o in cell.get("outputs", []) if "text/html" not in o.get("data", {}))
+        if lines > limit:
+            out.append(f"cell {i}: {lines} lines")
+    return out
+
+
+def test_every_output_fits_on_a_screen(series):
+    for prefix, nb in series["nb"].items():
+        assert long_outputs(nb) == [], f"notebook {prefix}"
+
+
 def test_no_absolute_paths_or_reference_file_names_in_outputs(series):
     for prefix, nb in series["nb"].items():
         text = text_of(nb)
@@ -209,6 +235,7 @@ def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
     output, _ = run_notebook(path, tmp_path / "notebooks", {"EPOCHS": 1, "SUBSET": 1000})
     nb = nbformat.read(output, as_version=4)
     text = text_of(nb)
+    assert long_outputs(nb) == []
     assert f"{len(lh.available_models())} networks, 1 epoch(s) each on 1,000 training digits" in text
     assert "Most accurate on the test set:" in text and "nearest class mean:" in text
     assert re.search(r"floor 1\.4612 = -log\(e / \(e \+ 9\)\)", text)

@@ -8,6 +8,51 @@ import textwrap
 WIDTH = 96
 
 
+class Folded:
+    """Long output behind a collapsed view: a ``<details>`` element in Jupyter and on the site
+    (closed until clicked: a table in monospace, sentences as a list), its summary line and first
+    lines in a plain-text front end.
+
+    Attributes:
+        text: the whole text (sentences one per line, each starting with "- ").
+        summary: the line shown while closed.
+        sentences: the sentences when the text is a list of them, else None.
+    """
+
+    #: Lines shown in a plain-text front end before "...".
+    PREVIEW = 3
+
+    def __init__(self, text: str, summary: str, sentences: list | None = None):
+        self.text, self.summary, self.sentences = text, summary, sentences
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = (f"<pre>{html.escape(self.text)}</pre>" if self.sentences is None else
+                "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences) + "</ul>")
+        return f"<details><summary>{html.escape(self.summary)}</summary>\n{body}</details>"
+
+    def __repr__(self) -> str:
+        head = self.text.splitlines()[:self.PREVIEW]
+        return "\n".join([f"[{self.summary}: folded]", *head, "..."])
+
+
+def fold(text, summary: str) -> Folded:
+    """Text folded behind ``summary`` so that a cell's output stays about a screen.
+
+    Use it as a cell's last expression (or in ``display(...)``), e.g.
+    ``lh.readings.fold(lh.readings.curves_table(curves), "The table")``.
+
+    Args:
+        text: a string (shown as is, monospace: a table), or a list of sentences (one line each).
+        summary: what the folded text is; the number of lines or sentences is added.
+    """
+    if isinstance(text, str):
+        return Folded(text, f"{summary} ({len(text.splitlines())} lines)")
+    sentences = [str(line) for line in text]
+    return Folded("\n".join(f"- {line}" for line in sentences), f"{summary} ({len(sentences)} sentences)", sentences)
+
+
 def show(lines, width: int = WIDTH) -> None:
     """Print reading sentences as bullets wrapped at word boundaries (``width`` characters)."""
     for line in lines:
