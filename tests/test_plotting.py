@@ -28,6 +28,7 @@ def test_learning_curves_draw_on_given_axes(artifacts):
     assert ax_loss is axes[0] and len(ax_acc.lines) == 3
     assert list(ax_acc.lines[1].get_ydata()) == [95.0, 98.6, 98.4]
     assert ax_acc.lines[2].get_xdata()[0] == 2  # best valid epoch marked
+    assert ax_loss.get_yscale() == "log"  # the train-valid gap of small losses stays visible
     path = lh.save_figure(fig, "test_curves")
     assert path == artifacts / "figures" / "test_curves.png" and path.stat().st_size > 1000
 
