@@ -167,7 +167,7 @@ def test_benchmark_summary_and_reading_compare_ranges_over_seeds():
     assert (summary.loc["big", "test min"], summary.loc["big", "test max"], summary.loc["big", "seeds"]) == (99.3, 99.5, 3)
     assert summary.loc["small", "s/epoch"] == 2.0  # median over seeds
     lines = lh.readings.benchmark_report(summary)
-    assert lines[0].startswith("lenet5: 99.10% mean test accuracy over 3 seed(s), from 99.00% to 99.20%")
+    assert lines[0].startswith("lenet5: 99.00% mean validation accuracy over 3 seed(s), from 98.90% to 99.10%")
     assert "Better than lenet5 on every seed" in lines[1] and "big (+0.30)" in lines[1]
     assert "Not distinguishable from lenet5" in lines[2] and "same (+0.02)" in lines[2]
     assert "Worse than lenet5 on every seed" in lines[3] and "small (-1.00)" in lines[3]

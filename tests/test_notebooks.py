@@ -237,7 +237,7 @@ def test_10_compares_every_registered_network(tmp_path, monkeypatch, mnist):
     text = text_of(nb)
     assert long_outputs(nb) == []
     assert f"{len(lh.available_models())} networks, 1 epoch(s) each on 1,000 training digits" in text
-    assert "Most accurate on the test set:" in text and "nearest class mean:" in text
+    assert "Ranked by validation accuracy" in text and "Chosen on validation:" in text and "nearest class mean:" in text
     assert re.search(r"floor 1\.4612 = -log\(e / \(e \+ 9\)\)", text)
     for name in ("10_learning_curves", "10_error_overlap", "10_hard_digits", "10_conv1_kernels", "10_resized_vs_padded",
                  "10_double_softmax"):

@@ -5,6 +5,7 @@ import torch
 
 import lenet_helpers as lh
 from lenet_helpers import readings
+from lenet_helpers.readings.network import kernel_background_report
 
 
 def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
@@ -22,6 +23,9 @@ def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
     assert row.loc["conv1", "variance"] == pytest.approx(float(pre1.double().var(unbiased=False)), rel=1e-5)
     assert row.loc["pool1", "variance"] == pytest.approx(float(after_pool.double().var(unbiased=False)), rel=1e-5)
     assert row.loc["conv2", "fan_in"] == 150 and row.loc["fc1", "fan_in"] == 120
+    # "saturated" (|x| > 0.95) is defined only after tanh; convolutions and pooling are unbounded
+    assert row.loc["tanh1", "saturated %"] == pytest.approx(100 * float((torch.tanh(pre1).abs() > 0.95).double().mean()))
+    assert table.loc[table["type"] != "Tanh", "saturated %"].isna().all()
     pre = lh.preactivation_variances(table)
     assert list(pre["layer"]) == ["conv1", "conv2", "conv3", "fc1", "fc2"]
     assert pre["input variance"].iloc[1] == pytest.approx(row.loc["pool1", "variance"])
@@ -95,6 +99,49 @@ def test_background_values_follow_the_kernels():
     assert "conv3's code for this digit: 1 units at about +1, 1 at about -1, 1 in between: 67% of the 3 values" in text
 
 
+def _background_table(sums, biases, value=-0.4242, act=torch.tanh):
+    sums, biases = torch.tensor(sums), torch.tensor(biases)
+    pre = biases + value * sums
+    return pd.DataFrame({"map": range(len(sums)), "kernel sum": sums.numpy(), "bias": biases.numpy(),
+                         "pre-activation": pre.numpy(), "background value": act(pre).numpy()})
+
+
+def test_kernel_background_reading_follows_the_sums_and_biases():
+    # map 0: negative sum -> red; map 1: positive sum -> blue; map 2: sum near 0 -> white;
+    # map 3: a large sum cancelled by its bias -> white; map 4: red although its sum is positive (the bias wins)
+    table = _background_table([-2.3, 1.7, -0.2, 2.0, 0.3], [-0.1, 0.2, 0.05, 0.85, 1.0])
+    lines = kernel_background_report(table)
+    text = " ".join(lines)
+    assert "every input pixel under it is -0.424" in text and "-0.424 x (sum of its 25 weights) + bias k" in text
+    v = table["background value"]
+    assert (f"red (positive): map 0 (sum -2.30, bias -0.10, background {v[0]:+.2f}), map 4 (sum +0.30, bias +1.00, "
+            f"background {v[4]:+.2f})") in text
+    assert f"blue (negative): map 1 (sum +1.70, bias +0.20, background {v[1]:+.2f})" in text
+    assert "near white: map 2" in text and "map 3 (sum +2.00" in text
+    assert "The sum term decides 2 of the 3 clearly coloured backgrounds" in text and "in map 4 the bias decides" in text
+    assert "Map 2 has a weight sum near 0" in text
+    assert "In map 3 the bias +0.85 offsets the sum term -0.85" in text
+    # The same kernels trained otherwise: the sentences change with the numbers, nothing is fixed text.
+    flipped = " ".join(kernel_background_report(_background_table([2.3, -1.7], [0.1, -0.2])))
+    assert "red (positive): map 1" in flipped and "blue (negative): map 0" in flipped
+    assert "In every clearly coloured map the sum term outweighs the bias" in flipped
+    assert "negative weight sum pushes the background up (red)" in flipped
+    relu = " ".join(kernel_background_report(_background_table([2.0], [0.0], act=torch.relu), activation="relu"))
+    assert "relu(-0.85) = +0.00" in relu
+
+
+def test_kernel_background_reading_of_a_real_model():
+    lh.set_seed(0)
+    model = lh.LeNet5()
+    table = lh.background_values(model, -0.1307 / 0.3081)
+    lines = kernel_background_report(table)
+    assert lines == readings.feature_map_report(background=table)  # notebook 08 reads it through this
+    text = " ".join(lines)
+    for _, r in table.iterrows():  # every map is named once, with its own numbers
+        assert f"map {int(r['map'])} (sum {r['kernel sum']:+.2f}, bias {r['bias']:+.2f}, " \
+               f"background {r['background value']:+.2f})" in text
+
+
 def test_code_similarity_separates_classes():
     codes = torch.cat([torch.tensor([[1.0, 0.0]]).repeat(5, 1), torch.tensor([[0.0, 1.0]]).repeat(5, 1)])
     codes = torch.cat([codes, torch.zeros(10, 0)], 1)
@@ -132,3 +179,12 @@ def test_show_wraps_bullets_at_word_boundaries(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("* word") and all(len(l) <= 50 for l in out)
     assert out[1].startswith("  word") and out[-1] == "* short"
+
+
+def test_fold_keeps_long_output_behind_one_line():
+    table = "\n".join(f"row {i}" for i in range(41))
+    folded = readings.fold(table, "The table")
+    assert folded.summary == "The table (41 lines)" and "<details><summary>The table (41 lines)</summary>" in folded._repr_html_()
+    assert "<pre>row 0\nrow 1" in folded._repr_html_() and len(repr(folded).splitlines()) == 5
+    sentences = readings.fold(["a < b", "c"], "Sentences")
+    assert "<li>a &lt; b</li><li>c</li>" in sentences._repr_html_() and sentences.text == "- a < b\n- c"

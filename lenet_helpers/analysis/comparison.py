@@ -133,10 +133,12 @@ def benchmark_results(path=None) -> tuple[pd.DataFrame, str]:
 def benchmark_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per network (index, in the order of ``runs``) from :func:`benchmark_results`' runs.
 
-    Columns: parameters, multiply-adds, seeds (count), test mean / test min / test max (%),
-    valid mean (%), s/epoch (median over seeds of each run's median seconds per epoch).
+    Columns: parameters, multiply-adds, seeds (count), valid mean / valid min / valid max (%, the
+    figures to compare and choose by), test mean / test min / test max (%, the final score),
+    s/epoch (median over seeds of each run's median seconds per epoch).
     """
     return runs.groupby("network", sort=False).agg(
         **{"parameters": ("parameters", "first"), "multiply-adds": ("multiply-adds", "first"),
-           "seeds": ("seed", "count"), "test mean": ("test_acc", "mean"), "test min": ("test_acc", "min"),
-           "test max": ("test_acc", "max"), "valid mean": ("valid_acc", "mean"), "s/epoch": ("s/epoch", "median")})
+           "seeds": ("seed", "count"), "valid mean": ("valid_acc", "mean"), "valid min": ("valid_acc", "min"),
+           "valid max": ("valid_acc", "max"), "test mean": ("test_acc", "mean"), "test min": ("test_acc", "min"),
+           "test max": ("test_acc", "max"), "s/epoch": ("s/epoch", "median")})

@@ -43,6 +43,31 @@ def nearest_neighbours(queries, reference, k: int = 5) -> tuple[np.ndarray, np.n
     return distances, indices
 
 
+def distance_rank(distances, sample) -> np.ndarray:
+    """For each distance, the percentage of ``sample`` distances strictly smaller (0-100).
+
+    With ``distances`` the distance of misread digits to their nearest training digit in raw
+    pixels and ``sample`` the same distance for test digits in general, 96 means "farther from
+    every training digit than 96% of test digits are": a judgement of how unusual the digit
+    is that does not depend on the model.
+
+    Args:
+        distances: ``(M,)`` array-like.
+        sample: ``(S,)`` array-like, ``S >= 1``, the reference distances.
+
+    Returns:
+        ``(M,)`` float array of percentages.
+
+    Raises:
+        ValueError: ``sample`` is empty.
+    """
+    ref = np.sort(_numpy(sample).astype(float).ravel())
+    if len(ref) == 0:
+        raise ValueError("the sample of reference distances is empty")
+    d = _numpy(distances).astype(float).ravel()
+    return 100.0 * np.searchsorted(ref, d, side="left") / len(ref)
+
+
 def neighbour_agreement(features, labels, k: int = 10) -> float:
     """Share (%) of each point's ``k`` nearest other points that carry its label, averaged.
 

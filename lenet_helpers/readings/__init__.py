@@ -9,28 +9,53 @@ print them with ``lh.readings.show``. A new reading goes in the module of its to
 * :mod:`.text`: printing (``show``) and how numbers are written (``format_confidence``, ...);
 * :mod:`.network`: the network itself (normalisation 02, variances 03, feature maps 08, 09);
 * :mod:`.results`: a trained network's results (curves 05, mistakes 06, confusions 07, architectures 10);
-* :mod:`.mistakes`: a verdict for each misread digit (12);
-* :mod:`.robustness`: the invariance lab (13).
+* :mod:`.mistakes`: a verdict for each misread digit, the occlusion lines (12);
+* :mod:`.robustness`: the invariance lab (13);
+* :mod:`.source`: long source code behind a collapsed view (``show_source``, 10).
 """
-from lenet_helpers.readings.mistakes import MISTAKE_RULES, MistakeReading, mistake_reading, rule_report
-from lenet_helpers.readings.network import (code_similarity_report, feature_map_report, naive_input_report,
-                                            normalisation_report, variance_report)
-from lenet_helpers.readings.results import (architecture_report, benchmark_report, confused_pair_report,
-                                            format_mistakes, learning_curve_report, mistakes_report,
-                                            per_class_noise_report)
+from lenet_helpers.readings.mistakes import (
+    FAR_PERCENTILE,
+    MISTAKE_RULES,
+    MistakeReading,
+    mistake_reading,
+    mistake_readings,
+    occlusion_report,
+    rule_report,
+)
+from lenet_helpers.readings.network import (
+    code_similarity_report,
+    feature_map_report,
+    kernel_background_report,
+    naive_input_report,
+    normalisation_report,
+    variance_report,
+)
+from lenet_helpers.readings.results import (
+    architecture_report,
+    benchmark_report,
+    confused_pair_report,
+    format_mistakes,
+    learning_curve_report,
+    mistakes_report,
+    per_class_noise_report,
+)
 from lenet_helpers.readings.robustness import break_summary, curves_report, curves_table
-from lenet_helpers.readings.text import WIDTH, format_confidence, format_level, probability_text, show
+from lenet_helpers.readings.source import SourceView, show_source
+from lenet_helpers.readings.text import WIDTH, Folded, fold, format_confidence, format_level, probability_text, show
 
 __all__ = [
     # printing and numbers in words
-    "show", "WIDTH", "format_confidence", "format_level", "probability_text",
+    "show", "fold", "Folded", "WIDTH", "format_confidence", "format_level", "probability_text",
     # the network itself (02, 03, 08, 09)
-    "normalisation_report", "variance_report", "feature_map_report", "code_similarity_report", "naive_input_report",
+    "normalisation_report", "variance_report", "feature_map_report", "kernel_background_report", "code_similarity_report", "naive_input_report",
     # results (05, 06, 07, 10)
     "learning_curve_report", "format_mistakes", "mistakes_report", "per_class_noise_report", "confused_pair_report",
     "architecture_report", "benchmark_report",
     # misread digits (12)
-    "MISTAKE_RULES", "MistakeReading", "mistake_reading", "rule_report",
+    "MISTAKE_RULES", "FAR_PERCENTILE", "MistakeReading", "mistake_reading", "mistake_readings", "rule_report",
+    "occlusion_report",
     # robustness (13)
     "break_summary", "curves_report", "curves_table",
+    # long code, collapsed (10)
+    "show_source", "SourceView",
 ]

@@ -150,49 +150,113 @@ def confused_pair_report(cm: pd.DataFrame) -> list[str]:
     return lines
 
 
-def architecture_report(table: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
+def _join(names) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _gap_words(gap: float, spread: float | None) -> str:
+    """How a gap in accuracy (points) reads against the seed-to-seed spread."""
+    if spread is None:
+        return "one run of each, with no measure of what the seed alone moves: too little to rank them"
+    if abs(gap) <= spread:
+        return (f"within the {spread:.2f} points the seed alone moves the score, so this run cannot tell them "
+                f"apart")
+    return f"more than the {spread:.2f} points the seed alone moves the score"
+
+
+def architecture_report(table: pd.DataFrame, spread: float | None = None, baseline: str = "lenet5",
+                        spread_source: str = "") -> list[str]:
     """Sentences reading a :func:`~lenet_helpers.results_table`, every number taken from it.
 
-    Covers the most and least accurate network, the cost of the best one, the smallest
-    network's accuracy against ``baseline``, the network without convolutions, and speed.
+    Networks are ranked and chosen by **validation** accuracy (notebook 04's rule: choose on the
+    validation digits, score the test set once at the end); the test column is quoted only as
+    the final score of the network chosen. A gap between two networks is read against
+    ``spread``, what the seed alone moves the validation accuracy (e.g. the range of one
+    network's validation accuracy over a few seeds of the same recipe): a gap no larger than
+    it is called "cannot tell apart", never a win or a loss, and no conclusion is drawn from
+    it. Without ``spread`` (one run, no measure of the noise) nothing is ranked.
+
+    Covers the highest and lowest validation accuracy and the networks within the spread of
+    the highest, the smallest network against ``baseline``, the network without convolutions
+    (``mlp``) against the best convolutional one, speed, and the test score of the choice.
+
+    Args:
+        table: :func:`~lenet_helpers.results_table`'s table (columns ``valid acc %``,
+            ``test acc %``, ``test errors``, ``parameters``, ``multiply-adds``, ``s/epoch``).
+        spread: seed-to-seed spread of validation accuracy, in points; None when unmeasured.
+        baseline: the network the smallest one is compared with.
+        spread_source: a few words saying where ``spread`` comes from, quoted with it.
     """
-    t = table.sort_values("test acc %", ascending=False)
+    v = table["valid acc %"]
+    t = table.sort_values("valid acc %", ascending=False)
     best, worst = t.index[0], t.index[-1]
-    lines = [
-        f"Most accurate on the test set: {best} with {t.loc[best, 'test acc %']:.2f}% "
-        f"({int(t.loc[best, 'test errors'])} errors), {t.loc[best, 'parameters']:,} parameters and "
-        f"{t.loc[best, 'multiply-adds']:,} multiply-adds per digit; least accurate: {worst} with "
-        f"{t.loc[worst, 'test acc %']:.2f}% ({int(t.loc[worst, 'test errors'])} errors)."]
+    source = f", {spread_source}" if spread_source else ""
+    first = (f"Ranked by validation accuracy (the digits kept for choosing; the test set is the final score, "
+             f"below): highest {best} with {v[best]:.2f}% ({t.loc[best, 'parameters']:,} parameters, "
+             f"{t.loc[best, 'multiply-adds']:,} multiply-adds per digit), lowest {worst} with {v[worst]:.2f}%.")
+    lines = [first]
+    tied = [] if spread is None else [n for n in t.index[1:] if v[best] - v[n] <= spread]
+    if spread is None:
+        lines.append("One run per network and no measure of what the seed alone moves: the order above is not a "
+                     "ranking (gaps of a few tenths of a point can be noise).")
+    else:
+        if tied:
+            lines.append(
+                f"Within the seed-to-seed spread ({spread:.2f} points{source}) of {best}: "
+                + ", ".join(f"{n} ({v[n]:.2f}%)" for n in tied)
+                + f"; this run cannot tell {'it' if len(tied) == 1 else 'them'} apart from {best}.")
+        else:
+            lines.append(f"Every other network is more than the seed-to-seed spread ({spread:.2f} points{source}) "
+                         f"below {best}.")
     smallest = table["parameters"].idxmin()
     if baseline in table.index and smallest != baseline:
         ratio = table.loc[baseline, "parameters"] / table.loc[smallest, "parameters"]
-        diff = table.loc[smallest, "test acc %"] - table.loc[baseline, "test acc %"]
+        gap = v[smallest] - v[baseline]
+        if spread is not None and abs(gap) > spread:
+            verdict = ("in this run the smaller network is ahead: parameters alone do not decide accuracy"
+                       if gap > 0 else f"in this run the {ratio:.1f} times larger {baseline} is ahead")
+            words = f"{_gap_words(gap, spread)}: {verdict}"
+        else:
+            words = _gap_words(gap, spread)
         lines.append(
-            f"The smallest network, {smallest} ({table.loc[smallest, 'parameters']:,} parameters, {ratio:.1f} times fewer "
-            f"than {baseline}), scores {table.loc[smallest, 'test acc %']:.2f}%, {diff:+.2f} points against {baseline}'s "
-            f"{table.loc[baseline, 'test acc %']:.2f}%: parameters alone do not decide accuracy.")
-    if "mlp" in table.index:
+            f"The smallest network, {smallest} ({table.loc[smallest, 'parameters']:,} parameters, {ratio:.1f} times "
+            f"fewer than {baseline}), reaches {v[smallest]:.2f}% against {baseline}'s {v[baseline]:.2f}%: "
+            f"{gap:+.2f} points, {words}.")
+    if "mlp" in table.index and len(table) > 1:
         convs = table.drop(index="mlp")
-        best_conv = convs["test acc %"].idxmax()
+        best_conv = convs["valid acc %"].idxmax()
+        gap = v["mlp"] - v[best_conv]
         lines.append(
-            f"Without convolutions, mlp makes {int(table.loc['mlp', 'test errors'])} test errors against "
-            f"{int(convs.loc[best_conv, 'test errors'])} for {best_conv}: "
-            f"{table.loc['mlp', 'test errors'] / max(1, convs.loc[best_conv, 'test errors']):.1f} times as many, "
-            f"with {table.loc['mlp', 'parameters']:,} parameters.")
+            f"Without convolutions, mlp ({table.loc['mlp', 'parameters']:,} parameters) reaches {v['mlp']:.2f}% "
+            f"against {v[best_conv]:.2f}% for the best convolutional network, {best_conv}: {gap:+.2f} points, "
+            f"{_gap_words(gap, spread)}.")
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
     lines.append(
         f"Speed on this machine: {fast} trains fastest ({table.loc[fast, 's/epoch']:.1f} s per epoch of this run's "
         f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, with "
         f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times the multiply-adds "
         f"of {fast} per digit).")
+    lines.append(
+        f"Chosen on validation: {best}"
+        + (f" (the highest, though {_join(tied)} would be as fair a choice by this run)" if tied else
+           " (the highest of one run each: the choice may be luck)" if spread is None else "")
+        + f". Its test accuracy, the final score, is {table.loc[best, 'test acc %']:.2f}% "
+        f"({int(table.loc[best, 'test errors'])} errors); the other networks' test scores choose nothing (a "
+        f"network picked by its test score would have a flattering one).")
     return lines
 
 
 def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[str]:
     """Sentences reading a :func:`~lenet_helpers.benchmark_summary` against ``baseline``, every number taken from it.
 
-    A network is called better (worse) than the baseline only when its whole range over seeds lies
-    above (below) the baseline's range; otherwise the difference is within what the seed alone moves.
+    Networks are compared by **validation** accuracy (notebook 04's rule); the test accuracy is
+    quoted once, at the end, as the final score of the network chosen on validation. A network is
+    called better (worse) than the baseline only when its whole range of validation accuracy over
+    the seeds lies above (below) the baseline's range; when the ranges overlap, the difference is
+    within what the seed alone moves and the two cannot be told apart. With one seed nothing is
+    ranked.
 
     Raises:
         ValueError: ``baseline`` is not in the summary.
@@ -200,23 +264,37 @@ def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[st
     if baseline not in summary.index:
         raise ValueError(f"{baseline!r} is not in the benchmark summary: it has {', '.join(summary.index)}")
     b = summary.loc[baseline]
-    lines = [f"{baseline}: {b['test mean']:.2f}% mean test accuracy over {int(b['seeds'])} seed(s), from "
-             f"{b['test min']:.2f}% to {b['test max']:.2f}% (the seed alone moves it by "
-             f"{b['test max'] - b['test min']:.2f} points)."]
+    lines = [f"{baseline}: {b['valid mean']:.2f}% mean validation accuracy over {int(b['seeds'])} seed(s), from "
+             f"{b['valid min']:.2f}% to {b['valid max']:.2f}% (the seed alone moves it by "
+             f"{b['valid max'] - b['valid min']:.2f} points)."]
+    others = summary.drop(index=baseline)
     if b["seeds"] < 2:
-        lines.append("One seed only: the differences below are not compared with what the seed alone moves: "
-                     + ", ".join(f"{n} ({r['test mean'] - b['test mean']:+.2f})"
-                                 for n, r in summary.drop(index=baseline).iterrows()) + " points.")
-        return lines
-    groups = {"above": [], "within": [], "below": []}
-    for name, row in summary.drop(index=baseline).iterrows():
-        side = "above" if row["test min"] > b["test max"] else "below" if row["test max"] < b["test min"] else "within"
-        groups[side].append(f"{name} ({row['test mean'] - b['test mean']:+.2f})")
-    words = {"above": f"Better than {baseline} on every seed (its whole range above {baseline}'s)",
-             "within": f"Not distinguishable from {baseline} (the ranges overlap)",
-             "below": f"Worse than {baseline} on every seed (its whole range below {baseline}'s)"}
-    for side, names in groups.items():
-        if names:
-            lines.append(f"{words[side]}: " + ", ".join(names)
-                         + f" (mean test accuracy minus {baseline}'s, in points).")
+        lines.append("One seed only: what the seed alone moves is unknown, so none of these differences in "
+                     "validation accuracy can be told from noise: "
+                     + ", ".join(f"{n} ({r['valid mean'] - b['valid mean']:+.2f})" for n, r in others.iterrows())
+                     + " points.")
+    else:
+        groups = {"above": [], "within": [], "below": []}
+        for name, row in others.iterrows():
+            side = ("above" if row["valid min"] > b["valid max"] else
+                    "below" if row["valid max"] < b["valid min"] else "within")
+            groups[side].append(f"{name} ({row['valid mean'] - b['valid mean']:+.2f})")
+        words = {"above": f"Better than {baseline} on every seed (its whole validation range above {baseline}'s)",
+                 "within": f"Not distinguishable from {baseline} (the validation ranges overlap: within what the "
+                           f"seed alone moves)",
+                 "below": f"Worse than {baseline} on every seed (its whole validation range below {baseline}'s)"}
+        for side, names in groups.items():
+            if names:
+                lines.append(f"{words[side]}: " + ", ".join(names)
+                             + f" (mean validation accuracy minus {baseline}'s, in points).")
+    chosen = summary["valid mean"].idxmax()
+    c = summary.loc[chosen]
+    ties = [n for n, r in summary.drop(index=chosen).iterrows()
+            if c["seeds"] >= 2 and r["valid max"] >= c["valid min"]]
+    tie = (f"; {', '.join(ties)} overlap{'s' if len(ties) == 1 else ''} its range, so the choice between them is "
+           f"a toss-up" if ties else "")
+    test = (f"{chosen} {c['test mean']:.2f}% mean ({c['test min']:.2f}% to {c['test max']:.2f}%)"
+            + (f", against {b['test mean']:.2f}% for {baseline}" if chosen != baseline else ""))
+    lines.append(f"Chosen on validation: {chosen} (highest mean validation accuracy, {c['valid mean']:.2f}%){tie}. "
+                 f"Its test accuracy, the final score, scored once per run and never used to choose: {test}.")
     return lines

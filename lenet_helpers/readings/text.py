@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+import html
 import textwrap
 
 #: Characters per printed line: fits a JupyterLab output at 1280 px with the file browser open.
@@ -26,8 +27,6 @@ class Folded:
         self.text, self.summary, self.sentences = text, summary, sentences
 
     def _repr_html_(self) -> str:
-        import html
-
         body = (f"<pre>{html.escape(self.text)}</pre>" if self.sentences is None else
                 "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences) + "</ul>")
         return f"<details><summary>{html.escape(self.summary)}</summary>\n{body}</details>"

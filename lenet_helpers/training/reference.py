@@ -40,11 +40,19 @@ import pandas as pd
 import torch
 
 from lenet_helpers.files import atomic_write
-from lenet_helpers.settings import (REFERENCE_DIR, checkpoint_path, display_path, history_path, models_dir,
-                                    pick_device, versions)
+from lenet_helpers.settings import (
+    REFERENCE_DIR,
+    checkpoint_path,
+    display_path,
+    history_path,
+    models_dir,
+    pick_device,
+    versions,
+)
 from lenet_helpers.training.checkpoint import load_checkpoint, load_history
 from lenet_helpers.training.config import EPOCHS
 from lenet_helpers.training.runs import reconcile_history, train_and_save
+
 
 class ReferenceFiles(NamedTuple):
     """One shipped model: its three files in ``lenet_helpers/reference/`` and its recipe's augmentation."""
