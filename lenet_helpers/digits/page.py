@@ -88,6 +88,12 @@ CONFIDENT = 0.8
 STROKE_WINDOW = 2.0
 
 
+#: A ruled line crosses at least this share of the picture's width (:func:`_ruled_lines`).
+RULED_SPAN = 0.95
+#: ... and is at most this share of the picture's height thick.
+RULED_THICKNESS = 0.03
+
+
 #: Salt-and-pepper specks are removed (3x3 median) only when more than this fraction of the
 #: picture's pixels are isolated specks (ink pixels none of whose 8 neighbours is ink): a
 #: 3x3 median also erases strokes narrower than 3 pixels, so a clean picture is not filtered.
@@ -648,13 +654,45 @@ def _ink_from_signal(signal: np.ndarray, notes: list, info: list, noise: float |
     if contrast < MIN_CONTRAST:
         raise ImageError("no ink found: the image is blank, uniform or only specks; write the digit in dark ink on light "
                          "paper (or light on dark) filling a good part of the picture")
-    mask = _digit_mask(np.where(signal > threshold, signal, 0), notes, info)
+    marks = signal > threshold
+    lines = _ruled_lines(marks)
+    if lines.any():
+        info.append("left out the ruled lines of the paper")
+        marks &= ~lines
+    mask = _digit_mask(np.where(marks, signal, 0), notes, info)
     level = float(np.percentile(signal[mask], 90))
     if level < MIN_CONTRAST:
         raise ImageError("no ink found: the marks are too faint; write the digit in dark ink on light paper")
     ink_bright = np.where(mask, np.clip(signal / level, 0, 1), 0).astype(np.float32)
     ink_bright[ink_bright < INK_THRESHOLD] = 0
     return ink_bright
+
+
+def _ruled_lines(marks: np.ndarray) -> np.ndarray:
+    """The pixels of ruled lines (lined paper) in a mask of marks, to leave out; all False when there are none.
+
+    A ruled line is a thin horizontal mark that crosses the whole picture: a horizontal opening
+    (``scipy.ndimage.binary_opening`` with a row of :data:`RULED_SPAN` of the width) keeps only
+    such runs. They count as ruled lines when there are at least two of them, each at most
+    :data:`RULED_THICKNESS` of the height (a digit's one long bar, a 7's or a 2's in a picture
+    cropped to the digit, is kept). Where a stroke of the digit crosses a line, the pixels with
+    ink just above and below are kept (a vertical closing), so the stroke is not cut in two.
+    """
+    h, w = marks.shape
+    if w < 3 * MIN_SIDE:
+        return np.zeros_like(marks)
+    runs = ndimage.binary_opening(marks, structure=np.ones((1, int(RULED_SPAN * w)), dtype=bool))
+    labels, n = ndimage.label(runs)
+    if n < 2:
+        return np.zeros_like(marks)
+    boxes = ndimage.find_objects(labels)
+    thin = [i + 1 for i, (ys, _) in enumerate(boxes) if ys.stop - ys.start <= max(2, RULED_THICKNESS * h)]
+    if len(thin) < 2:
+        return np.zeros_like(marks)
+    lines = np.isin(labels, thin)
+    tall = max(boxes[i - 1][0].stop - boxes[i - 1][0].start for i in thin)
+    crossing = ndimage.binary_closing(marks & ~lines, structure=np.ones((tall + 3, 1), dtype=bool)) & lines
+    return lines & ~crossing
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
