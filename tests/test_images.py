@@ -132,3 +132,23 @@ def test_a_narrow_digit_one_is_read_and_tiny_digits_are_flagged(shipped):
     assert digit == 1
     small = lh.draw_digit(3, size=14, thickness=2, scale=0.7, seed=0)
     assert any("pixels high or wide" in w for w in lh.predict_image(shipped, small)[2])
+
+
+def test_ruled_lines_are_left_out_and_a_digit_s_own_bar_is_kept(trained_model):
+    """Lined paper: the lines are not ink of the digit; a 7's bar crossing a tight crop is."""
+    from lenet_helpers.digits.page import _ruled_lines
+
+    paper = np.asarray(lh.draw_digit(4, size=224, thickness=14, seed=0).convert("L"), dtype=np.float32) / 255
+    for y in range(20, 224, 40):
+        paper[y:y + 2] = np.minimum(paper[y:y + 2], 0.7)  # ruled lines, 2 px, across the whole page
+    reading = lh.read_digit(trained_model, paper)
+    assert reading.digit == 4 and "left out the ruled lines of the paper" in reading.notes
+    one_bar = np.zeros((64, 48), dtype=bool)
+    one_bar[2:6, :] = True  # a 7's bar across a picture cropped to the digit
+    one_bar[6:, 30:34] = True
+    assert not _ruled_lines(one_bar).any()
+    crossed = np.zeros((100, 100), dtype=bool)
+    crossed[30:32, :] = crossed[70:72, :] = True
+    crossed[10:90, 48:52] = True  # a stroke crossing both lines keeps its pixels there
+    lines = _ruled_lines(crossed)
+    assert lines[30, 10] and not lines[30, 50] and not lines[50, 50]

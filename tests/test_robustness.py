@@ -156,12 +156,12 @@ def test_curves_table_has_one_compact_table_per_transformation():
 
 
 def test_normalize_stroke_width_brings_pens_to_mnist_width():
-    for size, thickness in ((200, 40), (200, 3), (32, 2)):
+    for size, thickness in ((200, 60), (200, 3), (32, 2)):  # widths outside 1.5-5.5 px are brought to 2.5
         steps = lh.preprocess_steps(lh.draw_digit(7, size=size, thickness=thickness))
         field = steps["28x28 centred"] / 255
         assert lh.stroke_width(field)[0] == pytest.approx(MNIST_STROKE_WIDTH, rel=0.35), (size, thickness)
-    before = lh.preprocess_steps(lh.draw_digit(7, size=200, thickness=40), normalize_stroke=False)
-    assert lh.stroke_width(before["28x28 centred"] / 255)[0] > 1.8 * MNIST_STROKE_WIDTH  # the marker blob
+    before = lh.preprocess_steps(lh.draw_digit(7, size=200, thickness=60), normalize_stroke=False)
+    assert lh.stroke_width(before["28x28 centred"] / 255)[0] > 2.2 * MNIST_STROKE_WIDTH  # the marker blob
     thin = np.zeros((40, 30), dtype=np.float32)
     thin[:, 14:16] = 1  # 2 of 40 pixels = 1 pixel of a 20-pixel box: thickened, the box grows
     assert normalize_stroke_width(thin).shape[1] > 2
@@ -213,3 +213,16 @@ def test_stroke_width_of_strokes_along_the_crops_edge():
     edge[:, :4] = 1
     assert lh.stroke_width(edge)[0] == pytest.approx(4, abs=0.5)
     assert lh.stroke_width(np.ones((40, 4), dtype=np.float32))[0] == pytest.approx(4, abs=0.5)
+
+
+def test_a_width_mnist_itself_holds_is_left_as_written():
+    """Real handwriting whose strokes lie within MNIST's range is not redrawn (thinning broke thin parts)."""
+    from lenet_helpers.digits.strokes import MNIST_WIDTH_RANGE
+
+    thick = np.zeros((200, 100), dtype=np.float32)
+    thick[:, 30:75] = 1  # 45 of 200 pixels = 4.5 of 20: a thick but MNIST-like stroke
+    assert MNIST_WIDTH_RANGE[0] < 4.5 < MNIST_WIDTH_RANGE[1]
+    assert np.array_equal(normalize_stroke_width(thick), thick)
+    thin = np.zeros((200, 100), dtype=np.float32)
+    thin[:, 48:52] = 1  # 0.4 of 20: far thinner than MNIST's thinnest, thickened
+    assert normalize_stroke_width(thin).shape[1] > 4

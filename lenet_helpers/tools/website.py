@@ -4,12 +4,15 @@
 ``make run``) and the executed exercise solutions of ``artifacts/notebooks/solutions/`` into
 ``artifacts/site/``:
 
-* ``index.html``: what the series teaches, the notebooks in order with one line each (the
-  notebook's row of the README's table "What the series teaches", else the first sentence
-  of its introduction) and its wall time, and a results table read from the checkpoint the
-  run wrote (``artifacts/lenet5_mnist.pt``, else the reference model shipped with the package);
+* ``index.html``, the course's landing page: what the series teaches (learning outcomes), what a
+  student needs first, how to run it (the README's commands), the notebooks in order with one
+  plain line each (:data:`STUDENT_BLURBS`, else the notebook's row of the README's table "What
+  the series teaches", else the first sentence of its introduction) and the wall time each took
+  (papermill's), and a results table read from the checkpoint the run wrote
+  (``artifacts/lenet5_mnist.pt``, else the reference model shipped with the package);
 * ``NN_name.html`` for every notebook, with its outputs and figures, links to the previous
-  and next notebook, to the index and to its exercise solutions;
+  and next notebook, to the index and to its exercise solutions; a widget, which needs a
+  kernel, is shown as a screenshot (:data:`WIDGET_SCREENSHOTS`: notebook 11's sketchpad);
 * ``solutions/NN_name.html`` for every solution notebook.
 
 Pages are rendered by nbconvert's ``HTMLExporter`` with the JupyterLab look (template
@@ -24,6 +27,7 @@ pages; links to other files of the repository are kept as text (they are not in 
 """
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import html
 import os
@@ -39,7 +43,7 @@ from pathlib import Path
 import nbformat
 
 from lenet_helpers.models import count_parameters
-from lenet_helpers.settings import REPO_ROOT, artifacts_dir, data_dir
+from lenet_helpers.settings import REPO_ROOT, artifacts_dir, data_dir, figures_dir, machine
 from lenet_helpers.tools.notebooks import run_notebook
 from lenet_helpers.training.checkpoint import load_checkpoint
 from lenet_helpers.training.reference import reference_checkpoint
@@ -53,9 +57,15 @@ SOURCE_NOTEBOOKS = REPO_ROOT / "notebooks"
 
 
 #: Added to every page: readable on a phone (no sideways scrolling of the page itself, only of
-#: wide code), comfortable on a projector (a wider column and larger text on large screens).
+#: wide code and tables, each in its own box), comfortable on a projector (a wider column and
+#: larger text on large screens). All code is monospace and keeps its lines: input cells, text
+#: outputs, IPython's ``Code()`` (highlighted HTML, whose ``<pre>`` JupyterLab's export gives the
+#: prose font) and code in the prose. ``!important`` because outputs bring their own CSS.
+#: Docstrings take the comments' colour, not the strings' red: a class's source is mostly docstring.
+#: On a phone, output tables keep each row on one line (they scroll instead of growing tall).
 SITE_CSS = """
-:root { --jp-code-font-size: 14px; --jp-content-font-size1: 15px; }
+:root { --jp-code-font-size: 14px; --jp-content-font-size1: 15px;
+  --site-mono: Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; }
 main, .site-index { max-width: 1100px; margin: 0 auto; padding: 0 16px 24px; box-sizing: border-box; }
@@ -63,8 +73,21 @@ body.jp-Notebook { padding: 0; }
 .jp-Notebook main { padding-top: 8px; }
 img { max-width: 100%; height: auto; }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
-.jp-OutputArea-output pre, .jp-InputArea-editor { overflow-x: auto; }
+pre, pre *, code, kbd, samp { font-family: var(--site-mono) !important; }
+pre { white-space: pre !important; word-break: normal !important; overflow-wrap: normal !important;
+  overflow-x: auto !important; max-width: 100%; }
+.jp-OutputArea-output pre { padding-bottom: 4px; }
+.jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea, .jp-InputArea-editor,
+.jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { min-width: 0; max-width: 100%; }
+.jp-InputArea-editor { overflow-x: auto; }
 .jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%; }
+.highlight .sd { color: #3D7B7B; }
+.jp-OutputArea-output .highlight { background: #f7f7f7; padding: 4px 6px; }
+.jp-OutputArea-output .highlight pre { background: transparent; }
+.site-widget-shot { margin: 8px 0 16px; padding: 8px; border: 1px solid #ccc; background: #fafafa;
+  font-family: system-ui, sans-serif; }
+.site-widget-shot img { display: block; border: 1px solid #ddd; background: #fff; }
+.site-widget-shot figcaption { margin-top: 6px; font-size: 0.95em; color: #333; }
 .site-nav { display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: baseline; max-width: 1100px;
   margin: 0 auto; padding: 10px 16px; box-sizing: border-box; font-family: system-ui, -apple-system,
   "Segoe UI", Roboto, sans-serif; font-size: 16px; border-bottom: 1px solid #ccc; background: #f7f7f7; }
@@ -79,6 +102,7 @@ img { max-width: 100%; height: auto; }
 a.repo-file { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; }
 @media only screen and (max-width: 760px) {
   .jp-InputPrompt, .jp-OutputPrompt { display: none; }
+  .jp-OutputArea-output td, .jp-OutputArea-output th { white-space: nowrap; }
   .site-nav { font-size: 15px; }
 }
 @media only screen and (min-width: 1600px) {
@@ -107,8 +131,31 @@ ol.notebooks .title { font-size: 1.1em; font-weight: 600; }
 ol.notebooks .meta { color: #555; font-size: 0.9em; }
 a { color: #0b57d0; }
 .small { color: #555; font-size: 0.9em; }
+.lead { font-size: 1.15em; }
+ul.outcomes li { margin: 0 0 6px; }
+.meta { color: #555; font-size: 0.9em; }
+p code, li code { white-space: nowrap; }
+.code-block pre { background: #f2f2f2; padding: 10px 12px; border-radius: 4px; font-size: 14px; line-height: 1.45; }
 """
 
+
+#: The output type of a Jupyter widget: a static page cannot run one.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+#: Screenshots shown on a static page in place of a notebook's widget, by notebook stem:
+#: ``(PNG name, alt text, caption HTML)``. The PNG is taken from ``artifacts/figures/``
+#: (tests/test_browser_sketchpad.py saves it there), else from the copy beside the template.
+WIDGET_SCREENSHOTS = {
+    "11_draw_a_digit": (
+        "11_sketchpad_browser.png",
+        "The sketchpad in JupyterLab: a hand-drawn 7 on the left; on the right the digit it was read as "
+        "with its probability, the 28x28 and 32x32 images the drawing became, the softmax bars of the "
+        "ten digits and the conv1 and conv2 feature maps.",
+        "<strong>A screenshot of the sketchpad widget in JupyterLab</strong>, after drawing a 7. On this "
+        "static page the drawing pad does not work: it needs a running Jupyter kernel to read the drawing. "
+        "Open the notebook in JupyterLab (<code>make lab</code>) and run all cells to draw your own digits.",
+    ),
+}
 
 #: Absolute path patterns that must not appear in a page (checked by :func:`leftover_paths`).
 _DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+")
@@ -229,7 +276,12 @@ def collect_pages(notebooks_dir: Path, solutions_dir: Path | None = None,
         nb = nbformat.read(path, as_version=4)
         number = path.name[:2]
         summary = summaries.get(path.stem)
-        summary_html = _inline_markdown(summary) if summary else html.escape(_first_sentence(nb))
+        if path.stem in STUDENT_BLURBS:
+            summary_html = html.escape(STUDENT_BLURBS[path.stem])
+        elif summary:
+            summary_html = _inline_markdown(summary)
+        else:
+            summary_html = html.escape(_first_sentence(nb))
         pm = nb.metadata.get("papermill", {})
         solution, solution_executed = _find_solution(number, solutions_dir, source_solutions_dir)
         pages.append(Page(path=path, number=number, title=_title(nb, path.stem), summary_html=summary_html,
@@ -385,10 +437,48 @@ def _exporter():
     return exporter
 
 
-def render_notebook(path: Path, title: str, nav_top: str, nav_bottom: str, pairs, note: str = "") -> str:
-    """One notebook as a standalone HTML page (outputs and figures included)."""
+def widget_screenshot(png_name: str) -> Path | None:
+    """The PNG ``png_name`` from ``artifacts/figures/``, else from the template folder; None if in neither."""
+    for folder in (figures_dir(), TEMPLATE_DIR):
+        if (folder / png_name).is_file():
+            return folder / png_name
+    return None
+
+
+def show_widget_screenshot(nb, stem: str) -> bool:
+    """Put the screenshot of notebook ``stem``'s widget (:data:`WIDGET_SCREENSHOTS`) into ``nb``.
+
+    The picture replaces the widget's output (which a static page leaves empty); a notebook
+    without one (not executed) gets it in a new cell after its introduction. Returns whether
+    a picture was added (False: no screenshot for this notebook, or its PNG is missing).
+    """
+    if stem not in WIDGET_SCREENSHOTS:
+        return False
+    png_name, alt, caption = WIDGET_SCREENSHOTS[stem]
+    png = widget_screenshot(png_name)
+    if png is None:
+        return False
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    figure = (f'<figure class="site-widget-shot"><img src="data:image/png;base64,{data}" '
+              f'alt="{html.escape(alt)}"><figcaption>{caption}</figcaption></figure>')
+    widget_outputs = [out for cell in nb.cells for out in cell.get("outputs", []) if WIDGET_MIME in out.get("data", {})]
+    for out in widget_outputs:
+        out["data"] = {"text/html": figure}
+    if not widget_outputs:
+        nb.cells.insert(min(1, len(nb.cells)), nbformat.v4.new_markdown_cell(figure))
+    return True
+
+
+def render_notebook(path: Path, title: str, nav_top: str, nav_bottom: str, pairs, note: str = "",
+                    screenshots: bool = True) -> str:
+    """One notebook as a standalone HTML page (outputs and figures included).
+
+    With ``screenshots``, a widget listed in :data:`WIDGET_SCREENSHOTS` is shown as its screenshot.
+    """
     nb = nbformat.read(path, as_version=4)
     scrub_paths(nb, pairs)
+    if screenshots:
+        show_widget_screenshot(nb, path.stem)
     resources = {
         "metadata": {"name": title, "path": str(SOURCE_NOTEBOOKS)},
         "site": {"css": SITE_CSS, "nav_top": nav_top + note, "nav_bottom": nav_bottom},
@@ -436,73 +526,174 @@ def _results_rows(checkpoint: Path | None) -> tuple[str, list[tuple[str, str]]]:
     return "no checkpoint found", []
 
 
+#: One line per notebook for a student who has not started (the README's table is written for
+#: the instructor, in the words the notebooks teach); a notebook not listed here gets its
+#: README row, else the first sentence of its introduction.
+STUDENT_BLURBS = {
+    "01_data_loading": "Download the 70,000 handwritten digits of MNIST, look at one digit pixel by pixel "
+                       "and count how many images there are of each digit.",
+    "02_resizing_32x32": "Why LeNet-5 wants 32x32 images, how a digit is resized, and how the digits are "
+                         "split into training, validation and test sets and served in small batches.",
+    "03_lenet5_summary": "The network itself: its code, a table of its layers with the size of what each "
+                         "one outputs, and how many numbers (parameters) it has to learn.",
+    "04_training": "Train the network for 15 passes over the training digits, watch it on digits it does "
+                   "not train on, and measure its accuracy on the test digits once, at the end.",
+    "05_learning_curves": "Plot how the error and the accuracy changed during training, and learn to read "
+                          "such curves.",
+    "06_sample_predictions": "The network's answers on test digits with how sure it was: its mistakes, and "
+                             "the right answers it was least sure of.",
+    "07_confusion_matrix": "Count which digits are mistaken for which, in one table (a confusion matrix), "
+                           "and find the hardest digits.",
+    "08_feature_maps": "Look inside: the images each layer computes from one digit, and the small "
+                       "filters the first layer learned.",
+    "09_your_own_digits": "Prepare a picture of a digit written on paper the way MNIST was made, step by "
+                          "step, and let the network read it; then try your own.",
+    "10_architectures": "Eight networks trained the same way, from LeNet-5 variants to one without "
+                        "convolutions: how accurate, how big and how fast each is.",
+    "11_draw_a_digit": "Draw a digit with the mouse, a finger or a pen and watch the network read it after "
+                       "each stroke (in JupyterLab; this site shows a screenshot).",
+    "12_what_the_network_looks_at": "Why does the network get a digit wrong? Maps of the pixels its answer "
+                                    "rests on, and the training digits most like the one it misread.",
+    "13_robustness": "How robust is it? Accuracy when digits are shifted, rotated, resized, thickened or "
+                     "noisy, and what training on randomly shifted, rotated and scaled digits changes.",
+}
+
+#: What a student can do after the series, with the notebooks that teach it.
+LEARNING_OUTCOMES = [
+    (("01", "02"), "Load the MNIST digits with torchvision and inspect them (pixel values, labels, digits "
+                   "per class), then prepare them for LeNet-5: 28x28 resized to 32x32, a validation split "
+                   "held out of the training set, batches from a <code>DataLoader</code>."),
+    (("03",), "Build LeNet-5 in PyTorch, read its layer table (output shapes, parameters per layer) and "
+              "count its parameters yourself."),
+    (("04",), "Train it with Adam, watching a validation split, and score the test set only once."),
+    (("05", "06", "07"), "Read learning curves, the network's confidence and a confusion matrix: is it still "
+                         "learning, which digits does it confuse, how sure is it when it is wrong?"),
+    (("08",), "Look at the feature maps of each layer and at the filters the first layer learned."),
+    (("09", "11"), "Read your own handwriting: turn a photo or a drawing into an MNIST-like digit and let the "
+                   "network read it."),
+    (("10",), "Compare architectures under one training recipe: tanh and average pooling against ReLU and "
+              "max pooling, a version closer to the 1998 paper, a network with no convolutions."),
+    (("12", "13"), "Ask why it errs with attribution maps (saliency, occlusion) and nearest training digits, "
+                   "and measure its robustness to shifts, rotation, scale, stroke width and noise, with and "
+                   "without data augmentation."),
+]
+
+#: How to run the series, copied exactly from the README ("Set-up: two commands", "Getting started";
+#: tests/test_site.py checks that every line is in README.md).
+RUN_COMMANDS = """git clone <this repository's URL> lenet5-mnist
+cd lenet5-mnist
+make run    # creates .venv, installs the package, gets MNIST, executes notebooks 01-13, prints a summary
+make lab    # JupyterLab on notebooks/
+make test   # runs the test suite (unit tests + every notebook with quick settings)"""
+
+
+def format_duration(seconds: float) -> str:
+    """``12 s`` under a minute, else ``3 min 5 s``."""
+    s = round(seconds)
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60} s"
+
+
+def _notebook_links(numbers, pages: list[Page]) -> str:
+    names = {p.number: p.html_name for p in pages}
+    return ", ".join(f'<a href="{names[n]}">{n}</a>' if n in names else n for n in numbers)
+
+
 def render_index(pages: list[Page], checkpoint: Path | None, built: str) -> str:
-    """The index page: what the series teaches, the notebooks in order, the results table."""
-    intro = _readme_intro()
+    """The index page, a course landing page.
+
+    What the series teaches (learning outcomes), what a student needs before starting, how to
+    run it, the notebooks in order with one line each and the wall time each took (and the
+    total, and the machine), and the results table read from ``checkpoint``.
+    """
     items = []
-    total = 0.0
+    timed = [p.seconds for p in pages if p.seconds is not None]
     for p in pages:
         meta = []
         if p.seconds is not None:
-            meta.append(f"ran in {p.seconds:.0f} s")
-            total += p.seconds
+            meta.append(f"runs in {format_duration(p.seconds)}")
         if not p.executed:
             meta.append("not executed: shown without outputs")
         if p.solution is not None:
             meta.append(f'<a href="solutions/{p.solution.stem}.html">solutions to its exercises</a>')
         items.append(f'<li><a class="title" href="{p.html_name}">{html.escape(p.title)}</a><br>'
                      f'{p.summary_html}<br><span class="meta">{" · ".join(meta)}</span></li>')
+    outcomes = "".join(f"<li>{text} <span class=\"meta\">(notebook{'s' if len(numbers) > 1 else ''} "
+                       f"{_notebook_links(numbers, pages)})</span></li>" for numbers, text in LEARNING_OUTCOMES)
+    if timed:
+        which = f"the {len(pages)}" if len(timed) == len(pages) else f"{len(timed)} of the {len(pages)}"
+        timing = (f"<p>Time to run: <strong>{format_duration(sum(timed))}</strong> for {which} notebooks, "
+                  f"each one's below: the time it took when <code>make run</code> executed it, start to end. "
+                  f"Reading a notebook and doing its exercises takes longer.</p>"
+                  f'<p class="small">This site was built on {html.escape(machine())}: the times were measured '
+                  f"there if <code>make run</code> ran on the same machine.</p>")
+    else:
+        timing = "<p>No run times: these notebooks were not executed by papermill (<code>make run</code>).</p>"
     params = {k: v for p in pages for k, v in p.parameters.items()}
     note = ""
     if params:
         shown = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
         note = (f'<p class="small"><strong>Executed with changed settings:</strong> {html.escape(shown)} '
-                f"(so figures and numbers differ from a run with the notebooks' own settings).</p>")
+                f"(so figures, numbers and times differ from a run with the notebooks' own settings).</p>")
     source, rows = _results_rows(checkpoint)
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    wall = f"<tr><th>wall time of the {len(pages)} notebooks</th><td>{total:.0f} s</td></tr>" if total else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>LeNet-5 on MNIST: the notebook series</title>
+<title>LeNet-5 on MNIST: a course in {len(pages)} notebooks</title>
 <style type="text/css">{INDEX_CSS}{SITE_CSS}</style>
 </head>
 <body>
 <div class="site-index">
 <h1>LeNet-5 on MNIST</h1>
-{intro}
-<p class="small">Every page below is a notebook of the series executed top to bottom, with its
-outputs and figures, as <code>make run</code> leaves them in <code>artifacts/notebooks/</code>.
-To run them yourself, get the repository and follow its README (<code>make run</code>, or open the
-notebooks in JupyterLab or Colab).</p>
+<p class="lead">A hands-on course in {len(pages)} Jupyter notebooks: build, train and take apart LeNet-5
+(LeCun et al. 1998), a classic convolutional network for reading handwritten digits, on the MNIST
+digits.</p>
+<p>Notebooks 01-09 follow <em>the reference tutorial</em>, a PyTorch tutorial that trains LeNet-5 on
+MNIST: digits resized to 32x32, tanh activations, average pooling, the Adam optimiser for 15 epochs,
+with a torchsummary table of the layers, learning curves, a confusion matrix and feature maps.
+The series takes those steps one notebook at a time and explains what each figure shows (and it
+checks the model on a validation split held out of the training digits, where the tutorial uses
+the test digits). Notebooks 10-13 go beyond it: other architectures, drawing your own digit, why
+the network errs and how robust it is. Every page below is a notebook executed top to bottom,
+with its outputs and figures.</p>
+
+<h2 id="outcomes">What you will learn</h2>
+<ul class="outcomes">{outcomes}</ul>
+
+<h2 id="prerequisites">Before you start</h2>
+<ul>
+<li><strong>Python</strong>: functions, loops, lists and dictionaries.</li>
+<li><strong>NumPy</strong>: arrays, their shapes, indexing.</li>
+<li><strong>A little PyTorch</strong>: what a tensor is. Having seen an <code>nn.Module</code> and a
+training loop helps; notebooks 03 and 04 show and explain both.</li>
+<li><strong>No GPU needed</strong>: every notebook runs on a laptop's CPU (a CUDA GPU or Apple MPS is
+used when there is one). To run them: Python 3.10+ and <code>make</code>; the first install downloads
+PyTorch (a few minutes).</li>
+</ul>
+
+<h2 id="run">Run it yourself</h2>
+<div class="code-block"><pre>{html.escape(RUN_COMMANDS)}</pre></div>
+<p class="small"><code>make run</code> writes the executed notebooks to <code>artifacts/notebooks/</code>
+(these pages), <code>make lab</code> opens the notebooks in JupyterLab to work through them. Without
+<code>make</code>, with conda or on Colab: see "Getting started on any machine" in the README.</p>
+
+<h2 id="notebooks">The notebooks, in order</h2>
+{timing}
 {note}
-<h2>The notebooks, in order</h2>
 <ol class="notebooks">
 {"".join(items)}
 </ol>
-<h2>Results</h2>
+
+<h2 id="results">Results</h2>
 <p class="small">From {html.escape(source)}.</p>
-<div class="table-wrap"><table>{table}{wall}</table></div>
+<div class="table-wrap"><table>{table}</table></div>
 <p class="small">Site built {html.escape(built)} with <code>python -m lenet_helpers site</code>.</p>
 </div>
 </body>
 </html>
 """
-
-
-def _readme_intro() -> str:
-    """The README's first paragraph (what the series is), as HTML."""
-    try:
-        text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    for p in paragraphs:
-        if not p.startswith(("#", "```", "|", "-", "*")):
-            return _inline_markdown(" ".join(p.split()))
-    return "<p>LeNet-5 (LeCun et al. 1998) on the MNIST handwritten digits, one notebook at a time.</p>"
 
 
 def run_solutions(solutions: list[Path], out_dir: Path, echo=print) -> list[Path]:
@@ -576,7 +767,7 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
                     "<code>python -m lenet_helpers site --run-solutions</code> runs it first.</div>")
                 title = f"Solutions: {page.title}"
                 body = render_notebook(page.solution, title, _solution_nav(page), _solution_nav(page, bottom=True),
-                                       pairs, note)
+                                       pairs, note, screenshots=False)
                 body = _rewrite_links(body, site_names, True, warnings, f"solutions/{page.solution.stem}.html")
                 (tmp_out / "solutions" / f"{page.solution.stem}.html").write_text(body, encoding="utf-8")
         built = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
