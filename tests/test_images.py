@@ -134,14 +134,16 @@ def test_a_narrow_digit_one_is_read_and_tiny_digits_are_flagged(shipped):
     assert any("pixels high or wide" in w for w in lh.predict_image(shipped, small)[2])
 
 
-def test_ruled_lines_are_left_out_and_a_digit_s_own_bar_is_kept(trained_model):
+def test_ruled_lines_are_left_out_and_a_digit_s_own_bar_is_kept():
     """Lined paper: the lines are not ink of the digit; a 7's bar crossing a tight crop is."""
     from lenet_helpers.digits.page import _ruled_lines
+    from lenet_helpers.training.reference import reference_checkpoint
 
+    model = lh.load_checkpoint(reference_checkpoint())[0]
     paper = np.asarray(lh.draw_digit(4, size=224, thickness=14, seed=0).convert("L"), dtype=np.float32) / 255
     for y in range(20, 224, 40):
         paper[y:y + 2] = np.minimum(paper[y:y + 2], 0.7)  # ruled lines, 2 px, across the whole page
-    reading = lh.read_digit(trained_model, paper)
+    reading = lh.read_digit(model, paper)
     assert reading.digit == 4 and "left out the ruled lines of the paper" in reading.notes
     one_bar = np.zeros((64, 48), dtype=bool)
     one_bar[2:6, :] = True  # a 7's bar across a picture cropped to the digit
