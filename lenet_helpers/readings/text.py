@@ -66,8 +66,8 @@ def _a(digit) -> str:
 def format_confidence(probability: float) -> str:
     """A softmax probability (0-1) as a percentage with one decimal, e.g. ``"87.8%"``.
 
-    A softmax output is never exactly 1, so values that would round to "100.0%" are shown as
-    ``">99.9%"`` rather than claiming certainty.
+    A softmax output is never exactly 1 or 0, so values that would round to "100.0%" are shown
+    as ``">99.9%"`` and positive values that would round to "0.0%" as ``"<0.1%"``.
 
     Raises:
         ValueError: ``probability`` outside [0, 1] (pass probabilities, not logits or %).
@@ -76,7 +76,9 @@ def format_confidence(probability: float) -> str:
     if not 0.0 <= probability <= 1.0:
         raise ValueError(f"probability must lie in [0, 1], got {probability}: pass softmax outputs, not logits or %")
     percent = 100.0 * probability
-    return ">99.9%" if percent >= 99.95 else f"{percent:.1f}%"
+    if percent >= 99.95:
+        return ">99.9%"
+    return "<0.1%" if 0 < percent < 0.05 else f"{percent:.1f}%"
 
 
 def probability_text(name: str, probability: float) -> str:
