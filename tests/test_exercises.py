@@ -72,3 +72,14 @@ def test_solutions_do_not_save_figures():
     """Solutions show their figures and never save them: artifacts/figures/ holds the notebooks' figures."""
     for path in sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb")):
         assert "save_figure" not in path.read_text(), path.name
+
+
+def test_no_notebook_claims_mnist_ink_never_touches_the_border():
+    """813 training and 107 test digits have ink in the outermost row or column (notebook 01 counts
+    them with lh.ink_at_border): no text may say the ink never reaches the border or that every
+    digit keeps a fixed margin."""
+    claims = re.compile(r"never (touch|reach)es the (border|edge)|ink never|about 4 pixels of margin|"
+                        r"a 4-pixel margin|keep more than 4", re.I)
+    for path in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")) + sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        text = " ".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        assert not claims.search(" ".join(text.split())), f"{path.name}: {claims.search(' '.join(text.split()))}"
