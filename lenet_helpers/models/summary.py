@@ -52,19 +52,29 @@ def layer_table(model: nn.Module, input_size=None):
     model's ``input_shape``.
     """
 
+    return pd.DataFrame([{key: row[key] for key in ("layer", "type", "output shape", "parameters")}
+                         for row in _layer_rows(model, input_size)])
+
+
+def _layer_rows(model: nn.Module, input_size=None) -> list[dict]:
+    """One dict per child module, in the order the forward pass calls them: ``layer``, ``type``,
+    ``output shape``, ``parameters``, and the ``module`` and its ``input shape`` (batch dimension
+    left out), from forward hooks on a CPU copy run on one zero input."""
     cpu_copy = copy.deepcopy(model).to("cpu").eval()
     rows, handles = [], []
     for name, module in cpu_copy.named_children():
         handles.append(module.register_forward_hook(
-            lambda m, _i, out, name=name: rows.append({
+            lambda m, inputs, out, name=name: rows.append({
                 "layer": name, "type": type(m).__name__, "output shape": tuple(out.shape[1:]),
-                "parameters": sum(p.numel() for p in m.parameters())})))
+                "parameters": sum(p.numel() for p in m.parameters()), "module": m,
+                "input shape": tuple(inputs[0].shape[1:])})))
     try:
-        cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
+        with torch.no_grad():
+            cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
     finally:
         for h in handles:
             h.remove()
-    return pd.DataFrame(rows)
+    return rows
 
 
 def _why(module: nn.Module, shape_in: tuple, shape_out: tuple, parameters: int) -> str:
@@ -104,21 +114,10 @@ def layer_arithmetic(model: nn.Module, input_size=None) -> pd.DataFrame:
     read from the modules and from one input run through the model (forward hooks), so they
     agree with the code. Columns: ``layer``, ``type``, ``output shape``, ``parameters``, ``why``.
     """
-    cpu_copy = copy.deepcopy(model).to("cpu").eval()
-    rows, handles = [], []
-    for name, module in cpu_copy.named_children():
-        handles.append(module.register_forward_hook(
-            lambda m, inputs, out, name=name: rows.append({
-                "layer": name, "type": type(m).__name__, "output shape": tuple(out.shape[1:]),
-                "parameters": sum(p.numel() for p in m.parameters()),
-                "why": _why(m, tuple(inputs[0].shape[1:]), tuple(out.shape[1:]), sum(p.numel() for p in m.parameters()))})))
-    try:
-        with torch.no_grad():
-            cpu_copy(torch.zeros(1, *_input_size(model, input_size)))
-    finally:
-        for h in handles:
-            h.remove()
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"layer": r["layer"], "type": r["type"], "output shape": r["output shape"],
+                          "parameters": r["parameters"],
+                          "why": _why(r["module"], r["input shape"], r["output shape"], r["parameters"])}
+                         for r in _layer_rows(model, input_size)])
 
 
 @torch.no_grad()
