@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lab install data benchmark accuracy architectures reading site reference clean
+.PHONY: run test lab install data benchmark gpu-speed accuracy architectures reading site reference clean
 
 ## run: set up .venv, get MNIST, execute notebooks 01-09 into artifacts/notebooks, print a summary
 run: install data
@@ -41,6 +41,10 @@ accuracy: install data
 ## architectures: every registered network trained 15 epochs under one recipe, seeds 0 1 2 (resumes if interrupted)
 architectures: install data
 	$(PY) benchmarks/architectures.py
+
+## gpu-speed: on a CUDA GPU, lh.train eager vs replayed as a CUDA graph, 15 epochs (says so and exits 0 without CUDA)
+gpu-speed: install data
+	$(PY) benchmarks/gpu_speed.py
 
 ## reading: predict on real handwriting given as files (MNIST test digits in 15 renderings), vs the same digits as tensors
 reading: install data

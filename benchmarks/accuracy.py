@@ -6,7 +6,7 @@ test accuracy, their mean and range, and the training time.
 
     python benchmarks/accuracy.py                  # seeds 0 1 2, defaults
     python benchmarks/accuracy.py --augment        # with random affine distortions
-    python benchmarks/accuracy.py --lr-schedule constant   # seed 004's constant learning rate
+    python benchmarks/accuracy.py --lr-schedule constant   # the reference tutorial's constant learning rate
 """
 from __future__ import annotations
 

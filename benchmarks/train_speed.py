@@ -33,7 +33,7 @@ def peak_memory_mb(device: torch.device) -> float:
 
 
 def run_baseline(epochs: int, seed: int, device: torch.device, subset: int | None = None) -> dict:
-    """(a) Seed 004's pipeline written the usual way: torchvision transforms applied to each
+    """(a) The reference tutorial's pipeline written the usual way: torchvision transforms applied to each
     PIL image in a DataLoader (batch 32, num_workers=0), loss.item() every step."""
     train_loader, valid_loader, _ = lh.mnist_loaders(batch_size=32, seed=seed, subset=subset)
     lh.set_seed(seed)

@@ -151,6 +151,7 @@ try:
         train_and_save,
         train_or_load,
     )
+    from lenet_helpers.training.step import TrainStep, train_step
 except ModuleNotFoundError as exc:  # torch, matplotlib, ... missing: one line that says what to do
     raise MissingDependency(f"lenet_helpers needs the library {exc.name!r}, which is not installed: run "
                             f"`pip install -e .` in the repository folder (README, \"Getting started\"), "
@@ -171,7 +172,7 @@ __all__ = [
     "model_summary", "layer_arithmetic", "layer_table", "models_table", "count_parameters", "multiply_adds", "nearest_class_mean",
     "feature_maps", "extract_features", "conv1_kernels",
     # training: the recipe, the loop, saving and loading a run, the model the notebooks use
-    "TrainConfig", "train", "train_epoch", "evaluate", "setup_training",
+    "TrainConfig", "train", "train_epoch", "train_step", "TrainStep", "evaluate", "setup_training",
     "train_and_save", "train_or_load", "save_training_run", "load_checkpoint", "load_history", "load_trained_model",
     "SaveError", "CheckpointError", "TrainingInterrupted",
     # analysis: numbers and tables about a trained network

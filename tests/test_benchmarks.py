@@ -1,10 +1,11 @@
-"""The three benchmark scripts run end to end (tiny settings) and print what the README quotes."""
+"""The benchmark scripts run end to end (tiny settings) and print what the README quotes."""
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -64,3 +65,24 @@ def test_reading_benchmark_prints_every_rendering_beside_the_tensors(mnist):
     accuracies = [float(re.search(r"\s([\d.]+)\s+\d+\s+\d+\s+\d+\s+\d+$", r).group(1)) for r in rows]
     assert all(0 <= a <= 100 for a in accuracies) and 0 <= tensors <= 100
     assert "lowest:" in out and "floor 98.0%" in out
+
+
+def test_gpu_speed_says_in_one_line_when_there_is_no_cuda_and_exits_0():
+    out = run("gpu_speed.py", "--help")
+    assert "--eager-epochs" in out and "CUDA graph" in out
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the no-GPU line does not apply")
+    out = run("gpu_speed.py").strip()
+    assert out.count("\n") == 0 and out.startswith("No CUDA device on this machine")
+
+
+def test_gpu_speed_runs_its_eager_and_tutorial_rows_on_the_cpu(mnist):
+    out = run("gpu_speed.py", "--device", "cpu", "--subset", "640", "--epochs", "1", "--eager-epochs", "1",
+              "--baseline-epochs", "1")
+    for label in ("(a) lh.train, eager", "(c) per-sample DataLoader"):
+        row = next(line for line in out.splitlines() if line.startswith(label))
+        epochs, train_s, total_s, images_s, fifteen = row[len(label):].split()[:5]
+        assert epochs == "1" and 0 < float(train_s) <= float(total_s)
+        assert float(fifteen.rstrip("*")) == pytest.approx(15 * float(total_s), abs=0.06)
+    assert re.search(r"one validation pass \(640 digits, batches of 1,000\): [\d.]+ ms", out)
+    assert "(b) skipped: CUDA graphs need a CUDA device" in out

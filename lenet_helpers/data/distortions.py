@@ -140,12 +140,13 @@ def random_shift(images: torch.Tensor, generator: torch.Generator | None = None,
     resampling (``torch.nn.functional.affine_grid``/``grid_sample``); the new border gets the
     background value. LeCun et al. (1998) call these "distortions" (0.8% error with them).
 
-    Input and output: normalised images ``(B, 1, H, W)`` (any size) on any device.
+    Input and output: normalised images ``(B, 1, H, W)`` (any size) on any device. The random
+    numbers come from ``generator`` on its own device (a CPU generator by default; a generator on
+    the images' GPU keeps the draw on the GPU, with no wait for a copy from the host).
     """
-
-
     b, _, h, w = images.shape
-    rand = torch.rand(b, 4, generator=generator).to(images.device) * 2 - 1  # U(-1, 1)
+    device = generator.device if generator is not None else torch.device("cpu")
+    rand = torch.rand(b, 4, generator=generator, device=device).to(images.device) * 2 - 1  # U(-1, 1)
     angle = rand[:, 0] * math.radians(max_rotation)
     scale = 1 + rand[:, 1] * max_scale
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
