@@ -182,11 +182,12 @@ def model_source(name: str, docstring: bool = False) -> str:
     With ``docstring=False`` the class docstring is left out, so the layers and ``forward``
     fit on one screen. Raises ``ValueError`` for an unknown name.
     """
-
-
     source = textwrap.dedent(inspect.getsource(model_class(name)))
-    if docstring:
-        return source
+    return source if docstring else without_docstring(source)
+
+
+def without_docstring(source: str) -> str:
+    """``source`` (one class or function definition) with its own docstring, and the blank line after it, left out."""
     node = ast.parse(source).body[0]
     first = node.body[0]
     if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \

@@ -7,6 +7,7 @@ import inspect
 import textwrap
 
 from lenet_helpers.models import model_source
+from lenet_helpers.models.summary import without_docstring
 
 
 class SourceView:
@@ -54,8 +55,8 @@ def show_source(obj, collapsed: bool = True, docstring: bool = False) -> SourceV
         obj: the name of a registered network (its class's source, as
             :func:`~lenet_helpers.model_source` gives it), or a class or function.
         collapsed: start closed (default) or open.
-        docstring: keep the class docstring of a registered network (left out by default, so
-            the layers and ``forward`` fit on one screen); classes and functions are shown whole.
+        docstring: keep the docstring of the network, class or function (left out by default, so
+            the code fits on one screen; the docstring is what ``help(obj)`` shows).
 
     Returns:
         A :class:`SourceView`.
@@ -71,4 +72,5 @@ def show_source(obj, collapsed: bool = True, docstring: bool = False) -> SourceV
     except (TypeError, OSError) as exc:
         raise TypeError(f"no source to show for {obj!r}: pass a registered network's name, a class or a "
                         f"function ({exc})") from None
+    code = code if docstring else without_docstring(code)
     return SourceView(getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj))), code, collapsed)
