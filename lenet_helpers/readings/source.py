@@ -2,12 +2,12 @@
 """
 from __future__ import annotations
 
-import html
 import inspect
 import textwrap
 
 from lenet_helpers.models import model_source
 from lenet_helpers.models.summary import without_docstring
+from lenet_helpers.readings.text import details_html
 
 
 class SourceView:
@@ -36,9 +36,7 @@ class SourceView:
     def _repr_html_(self) -> str:
         from IPython.display import Code  # highlighted by Pygments, as IPython shows code
 
-        code = Code(self.code, language="python")._repr_html_()
-        is_open = "" if self.collapsed else " open"
-        return (f"<details{is_open}><summary>{html.escape(self.summary())}</summary>\n{code}</details>")
+        return details_html(self.summary(), Code(self.code, language="python")._repr_html_(), not self.collapsed)
 
     def __repr__(self) -> str:
         return f"[{self.summary()}: collapsed; its .code attribute holds the text]"

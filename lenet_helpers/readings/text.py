@@ -9,6 +9,15 @@ import textwrap
 WIDTH = 96
 
 
+def details_html(summary: str, body_html: str, is_open: bool = False) -> str:
+    """A collapsed view in HTML: ``<details>`` with ``summary`` (escaped) over ``body_html``.
+
+    The one place notebooks' folded outputs (:class:`Folded`) and source views
+    (:class:`~lenet_helpers.readings.source.SourceView`) are rendered, in Jupyter and on the site.
+    """
+    return f"<details{' open' if is_open else ''}><summary>{html.escape(summary)}</summary>\n{body_html}</details>"
+
+
 class Folded:
     """Long output behind a collapsed view: a ``<details>`` element in Jupyter and on the site
     (closed until clicked: a table in monospace, sentences as a list), its summary line and first
@@ -29,7 +38,7 @@ class Folded:
     def _repr_html_(self) -> str:
         body = (f"<pre>{html.escape(self.text)}</pre>" if self.sentences is None else
                 "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences) + "</ul>")
-        return f"<details><summary>{html.escape(self.summary)}</summary>\n{body}</details>"
+        return details_html(self.summary, body)
 
     def __repr__(self) -> str:
         head = self.text.splitlines()[:self.PREVIEW]
