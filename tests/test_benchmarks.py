@@ -86,3 +86,25 @@ def test_gpu_speed_runs_its_eager_and_tutorial_rows_on_the_cpu(mnist):
         assert float(fifteen.rstrip("*")) == pytest.approx(15 * float(total_s), abs=0.06)
     assert re.search(r"one validation pass \(640 digits, batches of 1,000\): [\d.]+ ms", out)
     assert "(b) skipped: CUDA graphs need a CUDA device" in out
+
+
+def test_gpu_speed_verdict_lines_judge_the_floor_and_the_accuracy():
+    """The lines a GPU run ends with, from made-up timings (this machine may have no GPU)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import gpu_speed
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    eager = {"epochs": 2, "total_s": [3.3, 3.2], "test_acc": 98.6, "graph": False}
+    fast = {"epochs": 15, "total_s": [0.9] + [0.55] * 14, "test_acc": 99.02, "graph": True}
+    per = {gpu_speed.EAGER: 3.25, gpu_speed.GRAPH: sum(fast["total_s"]) / 15, gpu_speed.BASELINE: 10.0}
+    lines = gpu_speed.verdict_lines({gpu_speed.EAGER: eager, gpu_speed.GRAPH: fast}, per, full_data=True)
+    assert lines[0] == f"ratio (a)/(b) per epoch with validation: {3.25 / per[gpu_speed.GRAPH]:.1f}x"
+    assert "15 epochs of (b) with validation: 8.6 s (measured), within the 10 s floor" in lines
+    assert any("99.02%" in line and "-0.06 points, within the 0.15-point tolerance" in line for line in lines)
+    slow = dict(fast, total_s=[0.8] * 15, test_acc=98.8, graph=False)
+    lines = gpu_speed.verdict_lines({gpu_speed.EAGER: eager, gpu_speed.GRAPH: slow}, per, full_data=True)
+    assert lines[0].startswith("(b) did not replay a graph")
+    assert any("12.0 s (measured), OVER the 10 s floor" in line for line in lines)
+    assert any("OUTSIDE the 0.15-point tolerance" in line for line in lines)
+    assert gpu_speed.verdict_lines({gpu_speed.EAGER: eager}, per, True) == ["(b) skipped: CUDA graphs need a CUDA device"]
