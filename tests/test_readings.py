@@ -78,6 +78,9 @@ def test_noise_and_confused_pair_reports():
     assert "digits, 4 (20 errors) and 1 (0), differ by 20 errors, 4.5 standard deviations of the difference: a real" in text
     pair = " ".join(readings.confused_pair_report(cm))
     assert "4 read as 9: 20 of 100 4s (20.00%)" in pair and "9 read as 4, happens 3 times" in pair
+    assert "tied" not in pair
+    tie = " ".join(readings.confused_pair_report(lh.confusion_matrix([4] * 10 + [7] * 10, [4] * 5 + [9] * 5 + [7] * 5 + [2] * 5)))
+    assert "4 read as 9: 5 of 10 4s (50.00%), tied with 7 read as 2 (5 each)" in tie  # a tie is named, not hidden
     close = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 95 + [1] * 5 + [1] * 97 + [0] * 3))
     assert "within noise" in readings.per_class_noise_report(close)[1]
     border = lh.per_class_accuracy(lh.confusion_matrix([0] * 100 + [1] * 100, [0] * 92 + [1] * 8 + [1] * 99 + [0]))
@@ -188,3 +191,11 @@ def test_fold_keeps_long_output_behind_one_line():
     assert "<pre>row 0\nrow 1" in folded._repr_html_() and len(repr(folded).splitlines()) == 5
     sentences = readings.fold(["a < b", "c"], "Sentences")
     assert "<li>a &lt; b</li><li>c</li>" in sentences._repr_html_() and sentences.text == "- a < b\n- c"
+
+
+def test_say_wraps_a_long_computed_sentence_at_word_boundaries(capsys):
+    readings.say("the verdict:", "word " * 60 + "end.", "\n\nA second paragraph.")
+    lines = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert all(len(line) <= readings.WIDTH for line in lines) and len(lines) >= 4
+    assert " ".join(lines[:-2]).split() == ("the verdict: " + "word " * 60 + "end.").split()  # no word cut
+    assert lines[-2:] == ["", "A second paragraph."]

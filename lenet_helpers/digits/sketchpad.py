@@ -42,9 +42,9 @@ MAP_LAYERS = ("conv1", "conv2")
 
 
 #: One line for front ends that cannot show widgets (a static HTML export, a plain terminal).
-FALLBACK_LINE = ("The sketchpad needs a live Jupyter front end with widgets (JupyterLab 4, Notebook 7); here, "
-                 "predict a saved drawing instead: lh.predict_image(model, 'my_digit.png') or "
-                 "`python -m lenet_helpers predict my_digit.png`.")
+FALLBACK_LINE = ("The drawing pad appears when this cell runs in a live kernel (JupyterLab 4 or Notebook 7: run the "
+                 "cell). Without one, predict a saved drawing instead: lh.predict_image(model, 'my_digit.png'), "
+                 "or from a terminal: python -m lenet_helpers predict my_digit.png")
 
 
 @dataclass

@@ -109,7 +109,9 @@ def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None)
 
     For :func:`lenet_helpers.preprocess_steps`: every panel has the same size, each image is
     drawn at the scale that fits its longer side to the frame (pixels stay square; the rest of
-    the frame is light grey), and each title gives the array's height x width in pixels.
+    the frame, outside the image, is light grey), and each title gives the array's height x width
+    in pixels. Each image is drawn from its darkest to its brightest pixel, except ``"paper"``
+    (the paper level in the ink's units), drawn on the fixed scale white (0) to black (1).
 
     Args:
         steps: ``{name: 2-D array or (1, H, W) tensor}``.
@@ -129,7 +131,13 @@ def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None)
         arr = _as_image(img)
         h, w = arr.shape
         side = max(h, w)
-        ax.imshow(arr, cmap="gray", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+        if name == "paper":
+            # The paper level is in the ink's units (0 = white paper, 1 = as dark as ink): drawn on that
+            # fixed scale, light to dark, so that it looks like the paper it stands for (an even page
+            # is an even light grey, a shadow a darker patch) rather than its noise stretched.
+            ax.imshow(arr, cmap="gray_r", vmin=0, vmax=1, extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+        else:
+            ax.imshow(arr, cmap="gray", extent=(-0.5, w - 0.5, h - 0.5, -0.5))
         ax.set(xlim=(-0.5, side - 0.5), ylim=(side - 0.5, -0.5), xticks=[], yticks=[])
         ax.set_facecolor("#dddddd")
         ax.set_title(f"{names.get(name, name)}\n{h}x{w} pixels", fontsize=11)

@@ -142,6 +142,10 @@ def confused_pair_report(cm: pd.DataFrame) -> list[str]:
     back = int(cm.loc[b, a])
     lines = [f"The most frequent confusion is {a} read as {b}: {n} of {int(cm.loc[a].sum()):,} {a}s "
              f"({100 * n / cm.loc[a].sum():.2f}%)."]
+    tied = [f"{int(r.actual)} read as {int(r.predicted)}" for r in most_confused(cm, top=90).itertuples()
+            if int(r.count) == n and (int(r.actual), int(r.predicted)) != (a, b)]
+    if tied:
+        lines[0] = lines[0][:-1] + f", tied with {_join(tied)} ({n} each); the figures below follow {a} and {b}."
     if back == n:
         lines.append(f"The other way, {b} read as {a}, happens exactly as often ({back}): a symmetric confusion.")
     else:
@@ -233,11 +237,12 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
             f"against {v[best_conv]:.2f}% for the best convolutional network, {best_conv}: {gap:+.2f} points, "
             f"{_gap_words(gap, spread)}.")
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
+    cheapest = table["multiply-adds"].idxmin()
     lines.append(
-        f"Speed on this machine: {fast} trains fastest ({table.loc[fast, 's/epoch']:.1f} s per epoch of this run's "
-        f"training digits), {slow} slowest ({table.loc[slow, 's/epoch']:.1f} s, with "
-        f"{table.loc[slow, 'multiply-adds'] / max(1, table.loc[fast, 'multiply-adds']):.1f} times the multiply-adds "
-        f"of {fast} per digit).")
+        f"Time per epoch in this run: {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
+        f"{table.loc[slow, 's/epoch']:.1f} s, the most. Wall time follows the machine's load as much as the "
+        f"network (a busy machine can double an epoch), so compare costs by the multiply-adds column "
+        f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run.")
     lines.append(
         f"Chosen on validation: {best}"
         + (f" (the highest, though {_join(tied)} would be as fair a choice by this run)" if tied else

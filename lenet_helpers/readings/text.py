@@ -61,6 +61,17 @@ def fold(text, summary: str) -> Folded:
     return Folded("\n".join(f"- {line}" for line in sentences), f"{summary} ({len(sentences)} sentences)", sentences)
 
 
+def say(*parts, sep: str = " ", width: int = WIDTH) -> None:
+    """``print``, with each line of the text wrapped at word boundaries (``width`` characters).
+
+    For a sentence computed in a notebook: a long ``print`` line wraps mid-word in JupyterLab and
+    runs off the side of the page on the site; this keeps it to the width of the prose. Blank
+    lines and line breaks in the text are kept.
+    """
+    text = sep.join(str(part) for part in parts)
+    print("\n".join(textwrap.fill(line, width) if line.strip() else line for line in text.split("\n")))
+
+
 def show(lines, width: int = WIDTH) -> None:
     """Print reading sentences as bullets wrapped at word boundaries (``width`` characters)."""
     for line in lines:

@@ -64,7 +64,7 @@ SOURCE_NOTEBOOKS = REPO_ROOT / "notebooks"
 #: Docstrings take the comments' colour, not the strings' red: a class's source is mostly docstring.
 #: On a phone, output tables keep each row on one line (they scroll instead of growing tall).
 SITE_CSS = """
-:root { --jp-code-font-size: 14px; --jp-content-font-size1: 15px;
+:root { --jp-code-font-size: 14px; --jp-content-font-size1: 15px; --jp-cell-prompt-width: 84px;
   --site-mono: Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; }
