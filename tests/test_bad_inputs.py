@@ -172,7 +172,11 @@ def test_shadow_is_not_ink():
         steps = lh.preprocess_steps(synthetic_photo("marker, strong shadow", digit))
         clean = lh.preprocess_steps(synthetic_photo("marker", digit))
         assert not steps.warnings
-        assert (steps["model input"] - clean["model input"]).abs().mean() < 0.2
+        # The same digit read twice can land a pixel apart (the centring rounds to whole pixels):
+        # compare at the best of the 9 one-pixel shifts; a shadow taken for ink differs far more.
+        a, b = steps["model input"], clean["model input"]
+        best = min(float((torch.roll(a, (dy, dx), (-2, -1)) - b).abs().mean()) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+        assert best < 0.2, (digit, best)
 
 
 def test_photos_are_read_right(trained_model):

@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import LogNorm
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_class_counts(labels, ax=None, title="Images per digit"):
@@ -43,6 +44,7 @@ def plot_per_class_errors(per_class: pd.DataFrame, ax=None, title=None):
     ax.set(xticks=range(10), xlabel="actual digit", ylabel="test images misread",
            title=title or f"Test errors per digit ({total:,} of {images:,} images, {100 * total / images:.2f}%)")
     ax.set_ylim(0, max(1, errors.max()) * 1.3)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers on the axis
     ax.legend(loc="upper left", fontsize=10)
     return ax
 

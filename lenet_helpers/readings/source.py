@@ -39,6 +39,8 @@ class SourceView:
         return details_html(self.summary(), Code(self.code, language="python")._repr_html_(), not self.collapsed)
 
     def __repr__(self) -> str:
+        if not self.collapsed:
+            return f"{self.summary()}:\n{self.code}"
         return f"[{self.summary()}: collapsed; its .code attribute holds the text]"
 
 
