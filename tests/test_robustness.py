@@ -156,7 +156,7 @@ def test_curves_table_has_one_compact_table_per_transformation():
 
 
 def test_normalize_stroke_width_brings_pens_to_mnist_width():
-    for size, thickness in ((200, 60), (200, 3), (32, 2)):  # widths outside 1.2-6.5 px are brought to 2.5
+    for size, thickness in ((200, 60), (200, 3), (32, 2)):  # widths outside 1.2-6.0 px are brought to 2.5
         steps = lh.preprocess_steps(lh.draw_digit(7, size=size, thickness=thickness))
         field = steps["28x28 centred"] / 255
         assert lh.stroke_width(field)[0] == pytest.approx(MNIST_STROKE_WIDTH, rel=0.35), (size, thickness)
