@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 import lenet_helpers as lh
 from lenet_helpers.data.mnist import MNISTTensors, TensorBatches
 from lenet_helpers.training.loop import cosine_schedule
-from lenet_helpers.training.step import WARMUP_STEPS, TrainStep
+from lenet_helpers.training.step import WARMUP_STEPS, TrainStep, keep_learning_rates_in_place
 
 CUDA = torch.cuda.is_available()
 
@@ -79,6 +79,24 @@ def test_train_step_is_the_textbook_loop_step_for_step_on_the_cpu():
     assert steps == total
 
 
+def test_a_learning_rate_assigned_as_a_float_goes_back_into_the_captured_tensor():
+    """A graph reads the rate from one tensor: an assignment that replaces it must not be lost."""
+    model = lh.LeNet5()
+    opt = torch.optim.Adam(model.parameters(), lr=torch.tensor(1e-3), fused=True)
+    captured = [opt.param_groups[0]["lr"]]
+    opt.param_groups[0]["lr"] = 2.5e-4  # what a student (or an old-style scheduler) writes
+    keep_learning_rates_in_place(opt, captured)
+    assert opt.param_groups[0]["lr"] is captured[0]
+    assert captured[0].item() == pytest.approx(2.5e-4)
+    opt.param_groups[0]["lr"] = torch.tensor(1e-4)  # a new tensor: same
+    keep_learning_rates_in_place(opt, captured)
+    assert opt.param_groups[0]["lr"] is captured[0] and captured[0].item() == pytest.approx(1e-4)
+    sched = cosine_schedule(opt, 10)  # PyTorch's scheduler writes in place: nothing to put back
+    opt.step()  # (no gradients: changes nothing; the scheduler expects a step before its own)
+    sched.step()
+    assert opt.param_groups[0]["lr"] is captured[0]
+
+
 def test_cuda_graph_is_refused_off_cuda_in_one_line():
     model = lh.LeNet5()
     with pytest.raises(ValueError, match="capturable=True is for Adam on CUDA"):
@@ -98,8 +116,13 @@ def test_train_on_the_cpu_runs_eagerly_and_says_so():
 @pytest.mark.skipif(not CUDA, reason="no CUDA device here: the CUDA graph path runs only on a GPU "
                                      "(python benchmarks/gpu_speed.py measures it there)")
 @pytest.mark.parametrize("augment", [False, True])
-def test_cuda_graph_run_gives_the_eager_run_s_weights(augment):
-    """Two epochs on 2,000 real-size digits (62 full batches and a partial one each): graph vs eager."""
+def test_cuda_graph_run_gives_the_eager_run_s_weights(augment, monkeypatch):
+    """Two epochs on 2,000 real-size digits (62 full batches and a partial one each): graph vs eager.
+
+    cuDNN is made deterministic so that two runs of the same kernels give the same sums: what is
+    compared is the graph against eager, not cuDNN's choice of algorithm from run to run."""
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
     g = torch.Generator().manual_seed(1)
     images = torch.randn(2000, 1, 32, 32, generator=g).cuda()
     labels = (images[:, 0, 16, :10].argmax(1)).cuda()  # learnable labels

@@ -58,6 +58,25 @@ def train_step(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, opt
     return loss
 
 
+def keep_learning_rates_in_place(optimizer: torch.optim.Optimizer, tensors: list[torch.Tensor]) -> None:
+    """Put each param group's learning rate back into the tensor a CUDA graph was captured with.
+
+    A captured graph reads the learning rate from one tensor, at one address. A scheduler from
+    PyTorch 2.6 on writes into that tensor (``fill_``), but code that *assigns* a new value
+    (``optimizer.param_groups[0]["lr"] = 1e-4``, as one would with a float learning rate, or a
+    scheduler written that way) replaces the tensor, and every later replay would silently keep
+    the old rate. This copies such a value into the captured tensor and puts the tensor back.
+
+    Args:
+        optimizer: the optimizer the graph steps.
+        tensors: the learning-rate tensors of its param groups when the graph was captured, one per group.
+    """
+    for group, lr in zip(optimizer.param_groups, tensors):
+        if group["lr"] is not lr:
+            lr.fill_(group["lr"])  # a float, or a 0-dim tensor
+            group["lr"] = lr
+
+
 class TrainStep:
     """:func:`train_step` batch after batch, replayed as one CUDA graph on full batches when asked.
 
@@ -104,6 +123,7 @@ class TrainStep:
         self.warmup_left = WARMUP_STEPS
         self.replays = 0            # steps run as a graph replay (for tests and benchmarks)
         self._static_images = self._static_labels = self._static_loss = None
+        self._graph_lrs: list[torch.Tensor] = []
 
     def reset(self) -> None:
         """Zero the running loss and accuracy (in place: the graph keeps adding into the same tensors)."""
@@ -135,6 +155,7 @@ class TrainStep:
         if labels.shape[0] != self.graph_batch:
             # After the capture the gradients stay in the graph's buffers: zero them in place.
             return self._eager(images, labels, set_to_none=False)
+        keep_learning_rates_in_place(self.optimizer, self._graph_lrs)
         self._static_images.copy_(images)
         self._static_labels.copy_(labels)
         self.graph.replay()
@@ -164,3 +185,4 @@ class TrainStep:
                   flush=True)
             return
         self.graph, self.graph_batch = graph, labels.shape[0]
+        self._graph_lrs = [group["lr"] for group in self.optimizer.param_groups]
