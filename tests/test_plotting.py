@@ -49,7 +49,7 @@ def test_confidence_never_claims_certainty():
     assert lh.readings.format_confidence(0.9994) == "99.9%"
     assert lh.readings.format_confidence(0.99996) == ">99.9%" and lh.readings.format_confidence(1.0) == ">99.9%"
     assert lh.readings.format_confidence(torch.tensor(0.5)) == "50.0%"
-    assert lh.readings.format_confidence(1e-6) == "<0.1%" and lh.readings.format_confidence(0.0) == "0.0%"
+    assert lh.readings.format_confidence(1e-6) == "<0.1%" and lh.readings.format_confidence(0.0) == "<0.1%"
     with pytest.raises(ValueError, match="softmax outputs"):
         lh.readings.format_confidence(87.8)
 

@@ -16,10 +16,10 @@ from lenet_helpers.tools import website as lsite
 matplotlib.use("Agg")
 
 
-def png_bytes() -> bytes:
+def png_bytes(figsize=(2, 2)) -> bytes:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(2, 2))
+    fig, ax = plt.subplots(figsize=figsize)
     ax.plot([0, 1], [1, 0])
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -44,7 +44,8 @@ LONG_LINE = " ".join(f"word{i}" for i in range(60))  # about 400 characters, wit
 
 
 def wide_outputs() -> list:
-    """What made the real pages too wide or proportional: IPython's Code(), a long text line, a wide styled table."""
+    """What made the real pages too wide or proportional: IPython's Code(), a long text line, a wide styled table,
+    a 1,000-px figure."""
     import pandas as pd
     from IPython.core.formatters import DisplayFormatter
     from IPython.display import Code
@@ -53,9 +54,11 @@ def wide_outputs() -> list:
     code_data, _ = DisplayFormatter().format(code)
     table = pd.DataFrame([[f"value {r}-{c}" for c in range(20)] for r in range(3)],
                          columns=[f"column {c}" for c in range(20)]).style.format(precision=2).to_html()
+    figure = base64.b64encode(png_bytes((10, 3))).decode()  # 1,000 px wide at matplotlib's 100 dpi
     return [nbformat.v4.new_output("execute_result", data=code_data, execution_count=1),
             nbformat.v4.new_output("stream", name="stdout", text=LONG_LINE + "\n"),
-            nbformat.v4.new_output("display_data", data={"text/html": table, "text/plain": "<table>"})]
+            nbformat.v4.new_output("display_data", data={"text/html": table, "text/plain": "<table>"}),
+            nbformat.v4.new_output("display_data", data={"image/png": figure, "text/plain": "<Figure>"})]
 
 
 def sketchpad_notebook() -> nbformat.NotebookNode:
@@ -205,6 +208,41 @@ def test_code_is_monospace_and_scrolls_at_phone_width(tiny_series, tmp_path):
         assert boxes[name] == {"mono": True, "whiteSpace": "pre", "overflowX": "auto", "scrolls": True, "fits": True}, name
     assert boxes["table"]["overflowX"] == "auto" and boxes["table"]["scrolls"] and boxes["table"]["fits"]
     assert width[0] <= width[1]  # the page itself does not scroll sideways
+
+
+def test_a_tap_shows_a_figure_at_its_own_size_on_a_phone(tiny_series, tmp_path):
+    """At 390 px a 1,000-px figure is scaled to the column (its 10 pt text about 4 pt); a tap shows it at its
+    own size, scrolling sideways in its own box (the page does not), and a second tap fits it again."""
+    from selenium.webdriver.common.by import By
+    from site_browser import PHONE, open_browser
+
+    lsite.build_site()
+    page = tiny_series / "site" / "03_third.html"
+    browser = open_browser(tmp_path)
+    try:
+        browser.set_window_size(*PHONE)
+        browser.get(page.resolve().as_uri())
+        assert browser.find_element(By.CSS_SELECTOR, ".site-phone-hint").is_displayed()
+        img = max(browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedImage img"),
+                  key=lambda el: browser.execute_script("return arguments[0].naturalWidth", el))
+        state = lambda: browser.execute_script(  # noqa: E731
+            "const img = arguments[0], box = img.closest('.jp-RenderedImage');"
+            "return [img.naturalWidth, img.clientWidth, box.scrollWidth > box.clientWidth,"
+            " document.documentElement.scrollWidth <= window.innerWidth, getComputedStyle(img).cursor]", img)
+        natural, shown, scrolls, page_fits, cursor = state()
+        assert natural == 1000 and shown < 400 and not scrolls and page_fits and cursor == "zoom-in"
+        img.click()
+        natural, shown, scrolls, page_fits, cursor = state()
+        assert shown == natural and scrolls and page_fits and cursor == "zoom-out"
+        img.click()
+        assert state()[1] < 400
+        small = min(browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedImage img"),
+                    key=lambda el: browser.execute_script("return arguments[0].naturalWidth", el))
+        assert browser.execute_script("return getComputedStyle(arguments[0]).cursor", small) != "zoom-in"  # fits already
+        browser.set_window_size(1280, 900)
+        assert not browser.find_element(By.CSS_SELECTOR, ".site-phone-hint").is_displayed()
+    finally:
+        browser.quit()
 
 
 def test_page_11_shows_the_sketchpad_screenshot_where_the_widget_would_be(tiny_series):

@@ -5,6 +5,8 @@ draws on the figure/axes it is given (or makes one), returns what it drew and ne
 """
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -165,18 +167,22 @@ def plot_embedding(xy, labels, mistakes=None, ax=None, title=None):
 def plot_transform_examples(digit, transforms, fig=None):
     """One digit under every level of every transformation: a row per transformation.
 
-    The default figure is at most 10 in wide (about 1.1 in per image), so its 10 pt text is shown
-    at 10 pt in a notebook column.
+    Each row is labelled with the transformation's name and unit (its axis label, wrapped), each
+    image with its level, and the figure says so in its title. The default figure is at most 10 in
+    wide (about 1.1 in per image), so its 10 pt text is shown at 10 pt in a notebook column.
 
     Args:
         digit: ``(28, 28)`` in [0, 1].
         transforms: name -> (function, levels, axis label), e.g. ``lh.TRANSFORMS``.
+
+    Returns:
+        The ``(len(transforms), most levels)`` array of axes.
     """
     width = max(len(levels) for _, levels, _ in transforms.values())
     size = min(1.2, 8.8 / width)  # inches per image; about 1.2 in is left for the row names
     fig = fig or plt.figure(figsize=(size * width + 1.2, (size + 0.3) * len(transforms)), layout="constrained")
     axes = fig.subplots(len(transforms), width, squeeze=False)
-    for r, (name, (fn, levels, _)) in enumerate(transforms.items()):
+    for r, (name, (fn, levels, label)) in enumerate(transforms.items()):
         for c in range(width):
             ax = axes[r, c]
             ax.set_xticks([])
@@ -186,7 +192,9 @@ def plot_transform_examples(digit, transforms, fig=None):
                 continue
             ax.imshow(_as_image(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{levels[c]}", fontsize=FONT)
-        axes[r, 0].set_ylabel(name, fontsize=FONT + 1)
+        axes[r, 0].set_ylabel(textwrap.fill(label, 16), fontsize=FONT)
+    fig.suptitle("One test digit under each transformation (row: what changes, and its unit; "
+                 "above each image: the level)", fontsize=FONT + 1)
     if fig.get_layout_engine() is None:
         fig.tight_layout()
     return axes

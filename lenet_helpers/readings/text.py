@@ -86,8 +86,9 @@ def _a(digit) -> str:
 def format_confidence(probability: float) -> str:
     """A softmax probability (0-1) as a percentage with one decimal, e.g. ``"87.8%"``.
 
-    A softmax output is never exactly 1 or 0, so values that would round to "100.0%" are shown
-    as ``">99.9%"`` and positive values that would round to "0.0%" as ``"<0.1%"``.
+    A softmax output is never exactly 1 or 0 (float32 can round it there), so values that would
+    round to "100.0%" are shown as ``">99.9%"`` and values that would round to "0.0%", 0 included,
+    as ``"<0.1%"``.
 
     Raises:
         ValueError: ``probability`` outside [0, 1] (pass probabilities, not logits or %).
@@ -98,7 +99,7 @@ def format_confidence(probability: float) -> str:
     percent = 100.0 * probability
     if percent >= 99.95:
         return ">99.9%"
-    return "<0.1%" if 0 < percent < 0.05 else f"{percent:.1f}%"
+    return "<0.1%" if percent < 0.05 else f"{percent:.1f}%"
 
 
 def probability_text(name: str, probability: float) -> str:

@@ -62,7 +62,9 @@ SOURCE_NOTEBOOKS = REPO_ROOT / "notebooks"
 #: outputs, IPython's ``Code()`` (highlighted HTML, whose ``<pre>`` JupyterLab's export gives the
 #: prose font) and code in the prose. ``!important`` because outputs bring their own CSS.
 #: Docstrings take the comments' colour, not the strings' red: a class's source is mostly docstring.
-#: On a phone, output tables keep each row on one line (they scroll instead of growing tall).
+#: On a phone, output tables keep each row on one line (they scroll instead of growing tall), and
+#: a figure, scaled down to the column, opens at its own size on a tap (:data:`FIGURE_TAP_JS`;
+#: it then scrolls sideways in its own box) so that its 10 pt labels can be read.
 SITE_CSS = """
 :root { --jp-code-font-size: 14px; --jp-content-font-size1: 15px; --jp-cell-prompt-width: 84px;
   --site-mono: Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace; }
@@ -80,6 +82,10 @@ pre { white-space: pre !important; word-break: normal !important; overflow-wrap:
 .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea, .jp-InputArea-editor,
 .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { min-width: 0; max-width: 100%; }
 .jp-InputArea-editor { overflow-x: auto; }
+.jp-RenderedImage { overflow-x: auto; max-width: 100%; }
+.jp-RenderedImage img.site-zoomable { cursor: zoom-in; }
+.jp-RenderedImage img.site-full-size { max-width: none !important; cursor: zoom-out; }
+.site-phone-hint { display: none; }
 .jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%; }
 .highlight .sd { color: #3D7B7B; }
 .jp-OutputArea-output .highlight { background: #f7f7f7; padding: 4px 6px; }
@@ -104,6 +110,8 @@ a.repo-file { color: inherit; text-decoration: none; border-bottom: 1px dotted #
   .jp-InputPrompt, .jp-OutputPrompt { display: none; }
   .jp-OutputArea-output td, .jp-OutputArea-output th { white-space: nowrap; }
   .site-nav { font-size: 15px; }
+  .site-phone-hint { display: block; max-width: 1100px; margin: 6px auto 0; padding: 0 16px; box-sizing: border-box;
+    font-family: system-ui, sans-serif; font-size: 14px; color: #444; }
 }
 @media only screen and (min-width: 1600px) {
   :root { --jp-code-font-size: 16px; --jp-content-font-size1: 18px; }
@@ -111,6 +119,27 @@ a.repo-file { color: inherit; text-decoration: none; border-bottom: 1px dotted #
   body { font-size: 18px; }
 }
 """
+
+
+#: Every page's one script (inline: the site fetches nothing): a figure shown smaller than its own
+#: size (a phone, a narrow window) gets a zoom cursor, and a tap or click switches it between
+#: fitting the column and its own size, where it scrolls sideways in its output box.
+FIGURE_TAP_JS = """
+document.querySelectorAll('.jp-RenderedImage img').forEach(function (img) {
+  function mark() { img.classList.toggle('site-zoomable', img.naturalWidth > img.clientWidth + 1); }
+  if (img.complete) { mark(); } else { img.addEventListener('load', mark); }
+  window.addEventListener('resize', mark);
+  img.addEventListener('click', function () {
+    if (img.classList.contains('site-full-size') || img.naturalWidth > img.clientWidth + 1) {
+      img.classList.toggle('site-full-size');
+    }
+  });
+});
+"""
+
+#: Shown above each notebook page on a phone only (CSS), under the navigation.
+PHONE_HINT = ('<p class="site-phone-hint">Figures are scaled to the screen: tap one to see it at its own '
+              'size (then scroll it sideways), tap again to fit it.</p>')
 
 
 #: The index page's own CSS (it is not a notebook, so it does not carry JupyterLab's).
@@ -481,7 +510,8 @@ def render_notebook(path: Path, title: str, nav_top: str, nav_bottom: str, pairs
         show_widget_screenshot(nb, path.stem)
     resources = {
         "metadata": {"name": title, "path": str(SOURCE_NOTEBOOKS)},
-        "site": {"css": SITE_CSS, "nav_top": nav_top + note, "nav_bottom": nav_bottom},
+        "site": {"css": SITE_CSS, "nav_top": nav_top + note + PHONE_HINT, "nav_bottom": nav_bottom,
+                 "script": FIGURE_TAP_JS},
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return _strip_css_comments(body)
