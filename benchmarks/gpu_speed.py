@@ -8,7 +8,12 @@ on the 5,000 validation digits every epoch and test once at the end:
   (b) ``lh.train(..., cuda_graph=True)``: each full batch of 32 replays one captured CUDA graph
       (:class:`lenet_helpers.training.step.TrainStep`), the default on CUDA;
   (c) the reference tutorial's pipeline on the same device: torchvision transforms applied to
-      each PIL image in a DataLoader, ``loss.item()`` every step.
+      each PIL image in a DataLoader, ``loss.item()`` every step;
+  (d) with ``--compile``: ``lh.train(torch.compile(model, mode="reduce-overhead"), cuda_graph=False)``,
+      the alternative issue 21 allowed (PyTorch compiles forward and backward with Triton and
+      replays them as CUDA graphs; the optimizer step stays eager). Its first epoch holds the
+      compilation; the line under the table says whether this machine has the C compiler Triton
+      looks for ($CC, gcc or clang), which a student's laptop may not.
 
 Prints seconds per epoch (training alone and with validation), images per second, the
 projection to 15 epochs, the time of one validation pass, final validation and test accuracy,
@@ -17,6 +22,7 @@ that figure rather than project it (the default).
 
     python benchmarks/gpu_speed.py                       # (b) 15 epochs, (a) and (c) 2 epochs each
     python benchmarks/gpu_speed.py --eager-epochs 15     # measure (a) over 15 epochs too
+    python benchmarks/gpu_speed.py --compile             # add (d), torch.compile, 15 epochs
     python benchmarks/gpu_speed.py --device cpu --subset 640 --epochs 1   # try it without a GPU (no graph)
 
 On a machine without CUDA (and without ``--device cpu``) it says so in one line and exits 0.
@@ -25,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,6 +46,7 @@ import lenet_helpers as lh  # noqa: E402
 from lenet_helpers.settings import machine  # noqa: E402
 
 EAGER, GRAPH, BASELINE = "(a) lh.train, eager", "(b) lh.train, CUDA graph", "(c) per-sample DataLoader"
+COMPILED = "(d) lh.train, torch.compile"
 FLOOR_SECONDS = 10.0  # the floor of 15 epochs with validation on an H100/H200-class GPU (issue 21)
 
 
@@ -46,10 +55,16 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_train(data, epochs: int, seed: int, device: torch.device, cuda_graph: bool) -> dict:
-    """``lh.train`` at the defaults; returns per-epoch seconds, accuracies and whether the graph ran."""
+def run_train(data, epochs: int, seed: int, device: torch.device, cuda_graph: bool,
+              compile_mode: str | None = None) -> dict:
+    """``lh.train`` at the defaults; returns per-epoch seconds, accuracies and whether the graph ran.
+
+    ``compile_mode``: train ``torch.compile(model, mode=compile_mode)`` instead of the model itself.
+    """
     lh.set_seed(seed)
     model = lh.LeNet5()
+    if compile_mode is not None:
+        model = torch.compile(model, mode=compile_mode)
     _sync(device)
     start = time.perf_counter()
     history = lh.train(model, data, epochs=epochs, seed=seed, device=device, cuda_graph=cuda_graph,
@@ -60,6 +75,22 @@ def run_train(data, epochs: int, seed: int, device: torch.device, cuda_graph: bo
     return {"train_s": history["train_seconds"].tolist(), "total_s": history["seconds"].tolist(), "wall": wall,
             "valid_acc": float(history["valid_acc"].iloc[-1]), "test_acc": test_acc,
             "graph": bool(history.attrs["cuda_graph"]), "epochs": epochs}
+
+
+def c_compiler() -> str | None:
+    """The C compiler Triton would build with: ``$CC``, else ``gcc``, else ``clang`` on the PATH; None if none."""
+    return os.environ.get("CC") or shutil.which("gcc") or shutil.which("clang")
+
+
+def run_compiled(data, epochs: int, seed: int, device: torch.device) -> dict | None:
+    """(d): ``run_train`` on ``torch.compile(mode="reduce-overhead")``; None (after one line) if it fails."""
+    try:
+        return run_train(data, epochs, seed, device, cuda_graph=False, compile_mode="reduce-overhead")
+    except Exception as exc:  # a missing compiler or Triton, an unsupported GPU: say so, keep the other rows
+        text = str(exc).strip()
+        first = text.splitlines()[0][:160] if text else type(exc).__name__
+        print(f"{COMPILED} failed ({type(exc).__name__}: {first}); its row is left out")
+        return None
 
 
 def time_validation(data, device: torch.device, repeats: int = 5) -> float:
@@ -85,6 +116,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--subset", type=int, default=None,
                         help="train and validate on the first SUBSET digits of each split only (quick runs)")
+    parser.add_argument("--compile", action="store_true",
+                        help="add (d): torch.compile(mode='reduce-overhead') instead of lh.train's CUDA graph, "
+                             "for --epochs epochs (CUDA only)")
     parser.add_argument("--device", default="cuda",
                         help="cuda (default) or cpu, to try the script where there is no GPU: (b) is then skipped")
     args = parser.parse_args(argv)
@@ -113,6 +147,10 @@ def main(argv=None) -> int:
     runs = {EAGER: run_train(data, args.eager_epochs, args.seed, device, cuda_graph=False)}
     if device.type == "cuda":
         runs[GRAPH] = run_train(data, args.epochs, args.seed, device, cuda_graph=True)
+    if args.compile and device.type == "cuda":
+        compiled = run_compiled(data, args.epochs, args.seed, device)
+        if compiled is not None:
+            runs[COMPILED] = compiled
     if args.baseline_epochs:
         r = run_baseline(args.baseline_epochs, args.seed, device, args.subset)
         runs[BASELINE] = {**r, "epochs": args.baseline_epochs, "graph": False, "test_acc": None,
@@ -134,7 +172,33 @@ def main(argv=None) -> int:
           f"{1000 * time_validation(data, device):.1f} ms")
     for line in verdict_lines(runs, per, full_data=args.subset is None):
         print(line)
+    if args.compile:
+        for line in compile_lines(runs, per, device, c_compiler()):
+            print(line)
     return 0
+
+
+def compile_lines(runs: dict, per: dict, device: torch.device, compiler: str | None) -> list[str]:
+    """The lines on (d), torch.compile, against (b): speed, its first epoch (the compilation), accuracy,
+    and the C compiler it found. ``compiler``: :func:`c_compiler`'s answer on this machine."""
+    if device.type != "cuda":
+        return ["(d) skipped: torch.compile(mode='reduce-overhead') replays CUDA graphs, so it is for a CUDA device"]
+    found = (f"a C compiler is on this machine ({compiler})" if compiler else
+             "no C compiler on this machine ($CC, gcc, clang)")
+    d = runs.get(COMPILED)
+    if d is None:
+        return [f"(d) gave no figures (see the line above); {found}"]
+    lines = []
+    if GRAPH in per:
+        lines.append(f"ratio (d)/(b) per epoch with validation: {per[COMPILED] / per[GRAPH]:.2f}x "
+                     "(above 1: lh.train's own CUDA graph is faster)")
+    rest = sorted(d["total_s"][1:])
+    if rest:
+        lines.append(f"(d) first epoch {d['total_s'][0]:.1f} s against a median of {rest[len(rest) // 2]:.2f} s "
+                     f"for the others: about {d['total_s'][0] - rest[len(rest) // 2]:.1f} s of compilation")
+    lines.append(f"(d) test accuracy after {d['epochs']} epochs: {d['test_acc']:.2f}%; Triton (torch.compile's GPU "
+                 f"backend) builds with a C compiler: {found}")
+    return lines
 
 
 def verdict_lines(runs: dict, per: dict, full_data: bool) -> list[str]:
@@ -166,6 +230,7 @@ def verdict_lines(runs: dict, per: dict, full_data: bool) -> list[str]:
     lines.append(line)
     lines.append(f"(a) eager after {eager['epochs']} epoch(s): test {eager['test_acc']:.2f}%")
     return lines
+
 
 if __name__ == "__main__":
     sys.exit(main())

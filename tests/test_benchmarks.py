@@ -69,7 +69,7 @@ def test_reading_benchmark_prints_every_rendering_beside_the_tensors(mnist):
 
 def test_gpu_speed_says_in_one_line_when_there_is_no_cuda_and_exits_0():
     out = run("gpu_speed.py", "--help")
-    assert "--eager-epochs" in out and "CUDA graph" in out
+    assert "--eager-epochs" in out and "CUDA graph" in out and "--compile" in out
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA: the no-GPU line does not apply")
     out = run("gpu_speed.py").strip()
@@ -86,6 +86,29 @@ def test_gpu_speed_runs_its_eager_and_tutorial_rows_on_the_cpu(mnist):
         assert float(fifteen.rstrip("*")) == pytest.approx(15 * float(total_s), abs=0.06)
     assert re.search(r"one validation pass \(640 digits, batches of 1,000\): [\d.]+ ms", out)
     assert "(b) skipped: CUDA graphs need a CUDA device" in out
+    assert "(d)" not in out  # no --compile, no (d)
+
+
+def test_gpu_speed_compile_row_is_for_cuda_and_its_lines_say_what_it_found():
+    """(d), torch.compile: skipped in one line off CUDA; its lines from made-up timings."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import gpu_speed
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert gpu_speed.compile_lines({}, {}, torch.device("cpu"), "/usr/bin/gcc") == [
+        "(d) skipped: torch.compile(mode='reduce-overhead') replays CUDA graphs, so it is for a CUDA device"]
+    graph = {"epochs": 15, "total_s": [0.6] * 15, "test_acc": 99.05}
+    compiled = {"epochs": 15, "total_s": [30.0] + [0.5] * 14, "test_acc": 99.01}
+    per = {gpu_speed.GRAPH: 0.6, gpu_speed.COMPILED: sum(compiled["total_s"]) / 15}
+    lines = gpu_speed.compile_lines({gpu_speed.GRAPH: graph, gpu_speed.COMPILED: compiled}, per,
+                                    torch.device("cuda"), None)
+    assert lines[0] == f"ratio (d)/(b) per epoch with validation: {per[gpu_speed.COMPILED] / 0.6:.2f}x " \
+                       "(above 1: lh.train's own CUDA graph is faster)"
+    assert lines[1] == "(d) first epoch 30.0 s against a median of 0.50 s for the others: about 29.5 s of compilation"
+    assert "99.01%" in lines[2] and "no C compiler on this machine" in lines[2]
+    failed = gpu_speed.compile_lines({gpu_speed.GRAPH: graph}, per, torch.device("cuda"), "/usr/bin/gcc")
+    assert failed == ["(d) gave no figures (see the line above); a C compiler is on this machine (/usr/bin/gcc)"]
 
 
 def test_gpu_speed_verdict_lines_judge_the_floor_and_the_accuracy():
