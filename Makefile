@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lab install data benchmark gpu-speed accuracy architectures reading site reference clean
+.PHONY: run test lab install data benchmark gpu-speed gpu-check accuracy architectures reading site reference clean
 
 ## run: set up .venv, get MNIST, execute notebooks 01-09 into artifacts/notebooks, print a summary
 run: install data
@@ -45,6 +45,10 @@ architectures: install data
 ## gpu-speed: on a CUDA GPU, lh.train eager vs replayed as a CUDA graph, 15 epochs (says so and exits 0 without CUDA)
 gpu-speed: install data
 	$(PY) benchmarks/gpu_speed.py
+
+## gpu-check: issue 21's checks in one command: the CUDA tests of the training step, gpu_speed with torch.compile (output in artifacts/gpu_check)
+gpu-check: install data
+	PYTHON=$(PY) bash benchmarks/gpu_check.sh
 
 ## reading: predict on real handwriting given as files (MNIST test digits in 15 renderings), vs the same digits as tensors
 reading: install data

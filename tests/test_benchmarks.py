@@ -131,3 +131,23 @@ def test_gpu_speed_verdict_lines_judge_the_floor_and_the_accuracy():
     assert any("12.0 s (measured), OVER the 10 s floor" in line for line in lines)
     assert any("OUTSIDE the 0.15-point tolerance" in line for line in lines)
     assert gpu_speed.verdict_lines({gpu_speed.EAGER: eager}, per, True) == ["(b) skipped: CUDA graphs need a CUDA device"]
+
+
+def test_gpu_check_runs_the_cuda_tests_and_the_benchmark_and_keeps_their_output(tmp_path):
+    """The one command a GPU session runs (issue 21). Here, without CUDA: the CUDA tests skip with their
+    reason, the benchmark says there is no GPU, and every output is kept under $OUT."""
+    import os
+
+    env = dict(os.environ, OUT=str(tmp_path / "out"), PYTHON=sys.executable)
+    done = subprocess.run(["bash", str(BENCHMARKS / "gpu_check.sh")], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "out"
+    assert (out / "device.txt").read_text().startswith(f"torch {torch.__version__}")
+    tests = (out / "tests.txt").read_text()
+    assert re.search(r"\d+ passed", tests) and "failed" not in tests
+    speed = (out / "gpu_speed.txt").read_text()
+    if torch.cuda.is_available():
+        assert "(b) lh.train, CUDA graph" in speed
+    else:
+        assert "skipped" in tests and speed.startswith("No CUDA device on this machine")
