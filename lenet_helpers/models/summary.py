@@ -61,8 +61,6 @@ def _layer_rows(model: nn.Module, input_size=None) -> list[dict]:
     """One dict per child module, in the order the forward pass calls them: ``layer``, ``type``,
     ``output shape``, ``parameters``, and the ``module`` and its ``input shape`` (batch dimension
     left out), from forward hooks on a CPU copy run on one zero input."""
-    from torchsummary import summary  # imported here: ``import lenet_helpers`` then needs only torch & co
-
     cpu_copy = copy.deepcopy(model).to("cpu").eval()
     rows, handles = [], []
     for name, module in cpu_copy.named_children():
@@ -134,8 +132,6 @@ def multiply_adds(model: nn.Module, input_size=None) -> int:
     et al.'s count of "connections" (1998, section II.B: C1 122,304, C3 151,600).
     For ``lenet5``: 423,038.
     """
-
-    from torchsummary import summary  # imported here: ``import lenet_helpers`` then needs only torch & co
 
     cpu_copy = copy.deepcopy(model).to("cpu").eval()
     total, handles = [0], []
