@@ -36,7 +36,9 @@ def test_step_time_splits_a_step_into_forward_backward_adam(mnist):
     assert [r[0] for r in rows] == ["32", "64"]
     for batch, forward, backward, adam, step, images_s, epoch_s, epochs_s in rows:
         forward, backward, adam, step = map(float, (forward, backward, adam, step))
-        assert forward > 0 and backward > 0 and step > 0
+        # Backward and Adam are differences of medians timed separately: on a busy machine one can come out
+        # below 0 (seen: backward -0.28 ms while another test ran), so only what is timed directly must be > 0.
+        assert forward > 0 and step > 0
         assert abs(forward + backward + adam - step) < 0.02  # the parts add up to the step
         assert float(images_s.replace(",", "")) == pytest.approx(int(batch) / step * 1e3, rel=0.01)
     assert "ms per batch of 32" in out
