@@ -225,9 +225,10 @@ def test_a_tap_shows_a_figure_at_its_own_size_on_a_phone(tiny_series, tmp_path):
         assert browser.find_element(By.CSS_SELECTOR, ".site-phone-hint").is_displayed()
         img = max(browser.find_elements(By.CSS_SELECTOR, ".jp-RenderedImage img"),
                   key=lambda el: browser.execute_script("return arguments[0].naturalWidth", el))
-        state = lambda: browser.execute_script(  # noqa: E731
+        state = lambda: browser.execute_script(  # noqa: E731  (scrolls: the box really moves sideways)
             "const img = arguments[0], box = img.closest('.jp-RenderedImage');"
-            "return [img.naturalWidth, img.clientWidth, box.scrollWidth > box.clientWidth,"
+            "box.scrollLeft = 200; const moved = box.scrollLeft; box.scrollLeft = 0;"
+            "return [img.naturalWidth, img.clientWidth, moved > 0,"
             " document.documentElement.scrollWidth <= window.innerWidth, getComputedStyle(img).cursor]", img)
         natural, shown, scrolls, page_fits, cursor = state()
         assert natural == 1000 and shown < 400 and not scrolls and page_fits and cursor == "zoom-in"

@@ -82,7 +82,7 @@ pre { white-space: pre !important; word-break: normal !important; overflow-wrap:
 .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea, .jp-InputArea-editor,
 .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { min-width: 0; max-width: 100%; }
 .jp-InputArea-editor { overflow-x: auto; }
-.jp-RenderedImage { overflow-x: auto; max-width: 100%; }
+.jp-OutputArea-child .jp-OutputArea-output.jp-RenderedImage { display: block; overflow-x: auto; max-width: 100%; }
 .jp-RenderedImage img.site-zoomable { cursor: zoom-in; }
 .jp-RenderedImage img.site-full-size { max-width: none !important; cursor: zoom-out; }
 .site-phone-hint { display: none; }
