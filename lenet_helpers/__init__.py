@@ -84,7 +84,7 @@ try:
         read_digit,
     )
     from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
-    from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, MNIST_WIDTH_RANGE, stroke_width
+    from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, MNIST_WIDTH_RANGE, box_stroke_width, stroke_width
     from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set
     from lenet_helpers.models import (
         LeNet5,
@@ -186,7 +186,7 @@ __all__ = [
     "mnist_test_digits", "accuracy_under", "invariance_curves", "breaking_point", "drawn_readings",
     # digits: your own digits, digits made with code, the sketchpad
     "load_image", "preprocess_steps", "read_digit", "predict_image", "DigitReading", "ImageError", "ink_box",
-    "stroke_width", "MNIST_STROKE_WIDTH", "MNIST_WIDTH_RANGE",
+    "stroke_width", "box_stroke_width", "MNIST_STROKE_WIDTH", "MNIST_WIDTH_RANGE",
     "draw_digit", "drawn_digit_set", "crop_to_ink", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
     # plots: every figure
     "save_figure",

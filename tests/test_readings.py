@@ -199,3 +199,10 @@ def test_say_wraps_a_long_computed_sentence_at_word_boundaries(capsys):
     assert all(len(line) <= readings.WIDTH for line in lines) and len(lines) >= 4
     assert " ".join(lines[:-2]).split() == ("the verdict: " + "word " * 60 + "end.").split()  # no word cut
     assert lines[-2:] == ["", "A second paragraph."]
+
+
+def test_printed_difference_is_the_difference_of_the_printed_values():
+    new, old = 0.03434, 0.00088  # printed 0.0343 and 0.0009: a reader gets 0.0334, not 0.0335
+    assert f"{new - old:+.4f}" == "+0.0335"
+    assert f"{lh.readings.printed_difference(new, old, 4):+.4f}" == "+0.0334"
+    assert f"{99.66 - 85.64:+.1f}" == "+14.0" and f"{lh.readings.printed_difference(99.66, 85.64, 1):+.1f}" == "+14.1"

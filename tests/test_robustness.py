@@ -226,3 +226,19 @@ def test_a_width_mnist_itself_holds_is_left_as_written():
     thin = np.zeros((200, 100), dtype=np.float32)
     thin[:, 48:52] = 1  # 0.4 of 20: far thinner than MNIST's thinnest, thickened
     assert normalize_stroke_width(thin).shape[1] > 4
+
+
+def test_box_stroke_width_is_what_the_step_decides_on():
+    """The step leaves a digit whose box_stroke_width lies in MNIST's range as drawn and redraws one outside it;
+    the 28x28 field's width (what notebook 13's table prints) can disagree with it near the edges."""
+    low, high = lh.MNIST_WIDTH_RANGE
+    seen = {"inside": 0, "outside": 0}
+    for size, pen in [(200, 4), (200, 8), (200, 16), (200, 40), (32, 1), (32, 5)]:
+        cropped = np.asarray(lh.preprocess_steps(lh.draw_digit(4, size=size, thickness=pen, seed=1))["cropped"],
+                             dtype=np.float32)
+        measured = lh.box_stroke_width(cropped)
+        kept = np.array_equal(normalize_stroke_width(cropped), cropped)
+        assert kept == (low <= measured <= high), (size, pen, measured)
+        seen["inside" if kept else "outside"] += 1
+    assert seen["inside"] >= 2 and seen["outside"] >= 2
+    assert np.isnan(lh.box_stroke_width(np.zeros((40, 30), dtype=np.float32)))

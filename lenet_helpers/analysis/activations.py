@@ -39,7 +39,7 @@ def layer_variances(model: nn.Module, images: torch.Tensor, batch_size: int = 50
     Returns:
         One row per leaf module in the order the forward pass calls them, after a first row
         ``input``: ``layer`` (module name), ``type`` (e.g. ``Conv2d``), ``fan_in`` (inputs of
-        one unit for Conv2d/Linear, else 0), ``variance``, ``mean``, ``saturated %`` (share of
+        one unit for Conv2d/Linear, else missing: ``pd.NA``), ``variance``, ``mean``, ``saturated %`` (share of
         values with |x| > 0.95; only on the rows of a squashing activation such as tanh, NaN
         elsewhere: a convolution's or a pooling's output is not bounded, so "saturated" has no meaning).
     """
@@ -72,10 +72,10 @@ def layer_variances(model: nn.Module, images: torch.Tensor, batch_size: int = 50
     finally:
         for h in handles:
             h.remove()
-    rows = [{"layer": "input", "type": "", "fan_in": 0, "count": n, "sum": total, "sq": sq, "sat": float("nan")}]
+    rows = [{"layer": "input", "type": "", "fan_in": None, "count": n, "sum": total, "sq": sq, "sat": float("nan")}]
     for name in order:
         module, count, s, q, k = stats[name]
-        fan_in = module.weight[0].numel() if isinstance(module, WEIGHTED) else 0
+        fan_in = module.weight[0].numel() if isinstance(module, WEIGHTED) else None
         rows.append({"layer": name, "type": type(module).__name__, "fan_in": fan_in, "count": count, "sum": s,
                      "sq": q, "sat": k if _squashing(module) else float("nan")})
     df = pd.DataFrame(rows)
@@ -83,6 +83,7 @@ def layer_variances(model: nn.Module, images: torch.Tensor, batch_size: int = 50
     df["variance"] = df["sq"] / df["count"] - mean ** 2
     df["mean"] = mean
     df["saturated %"] = 100.0 * df["sat"] / df["count"]
+    df["fan_in"] = df["fan_in"].astype("Int64")  # an integer column with gaps (shown blank, not as 0)
     return df[["layer", "type", "fan_in", "variance", "mean", "saturated %"]]
 
 

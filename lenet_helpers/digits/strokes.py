@@ -80,6 +80,36 @@ def stroke_width(digits, upscale: int = 4, threshold: float = 0.5) -> np.ndarray
     return widths
 
 
+def _working_copy(ink: np.ndarray) -> np.ndarray:
+    """``ink`` as float32, upscaled (bilinear, by a whole factor) when its longer side is below
+    :data:`MIN_WORKING_SIDE`, so that widths are measured in fractions of the original pixel."""
+    side = max(ink.shape)
+    factor = math.ceil(MIN_WORKING_SIDE / side) if side < MIN_WORKING_SIDE else 1
+    if factor == 1:
+        return ink
+    size = (ink.shape[1] * factor, ink.shape[0] * factor)
+    return np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), dtype=np.float32)
+
+
+def box_stroke_width(ink: np.ndarray, box: int = BOX) -> float:
+    """The stroke width :func:`normalize_stroke_width` decides on, in pixels of the ``box`` the digit
+    will be scaled to fit (MNIST's 20x20): measured with :func:`stroke_width` on the cropped ink
+    (upscaled when small), before any resizing.
+
+    It can differ from :func:`stroke_width` of the final 28x28 field: a thin stroke shrunk several
+    times loses contrast there, and fewer of its pixels reach half of full ink.
+
+    Args:
+        ink: the digit cropped to its ink, bright ink on black, values in [0, 1] (``preprocess_steps``'
+            "cropped" step).
+
+    Returns:
+        The width in pixels of the box; NaN when no pixel reaches half of full ink.
+    """
+    work = _working_copy(np.asarray(ink, dtype=np.float32))
+    return float(stroke_width(work, upscale=1)[0]) / max(work.shape) * box
+
+
 def normalize_stroke_width(ink: np.ndarray, target: float = MNIST_STROKE_WIDTH, box: int = BOX) -> np.ndarray:
     """Thicken or thin a cropped digit so that, scaled to MNIST's 20x20 box, its strokes are
     ``target`` pixels wide.
@@ -104,12 +134,7 @@ def normalize_stroke_width(ink: np.ndarray, target: float = MNIST_STROKE_WIDTH, 
     """
 
     ink = np.asarray(ink, dtype=np.float32)
-    side = max(ink.shape)
-    factor = math.ceil(MIN_WORKING_SIDE / side) if side < MIN_WORKING_SIDE else 1
-    work = ink
-    if factor > 1:
-        size = (ink.shape[1] * factor, ink.shape[0] * factor)
-        work = np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), dtype=np.float32)
+    work = _working_copy(ink)
     width = float(stroke_width(work, upscale=1)[0])
     length = max(work.shape)
     t = target / box  # wanted width as a fraction of the box side

@@ -5,8 +5,6 @@ draws on the figure/axes it is given (or makes one), returns what it drew and ne
 """
 from __future__ import annotations
 
-import textwrap
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -167,7 +165,7 @@ def plot_embedding(xy, labels, mistakes=None, ax=None, title=None):
 def plot_transform_examples(digit, transforms, fig=None):
     """One digit under every level of every transformation: a row per transformation.
 
-    Each row is labelled with the transformation's name and unit (its axis label, wrapped), each
+    Each row is labelled with the transformation's name and unit (its axis label, the unit below), each
     image with its level, and the figure says so in its title. The default figure is at most 10 in
     wide (about 1.1 in per image), so its 10 pt text is shown at 10 pt in a notebook column.
 
@@ -192,7 +190,7 @@ def plot_transform_examples(digit, transforms, fig=None):
                 continue
             ax.imshow(_as_image(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{levels[c]}", fontsize=FONT)
-        axes[r, 0].set_ylabel(textwrap.fill(label, 16), fontsize=FONT)
+        axes[r, 0].set_ylabel(label.replace(" (", "\n(", 1), fontsize=FONT)  # the unit, in brackets, below
     fig.suptitle("One test digit under each transformation (row: what changes, and its unit; "
                  "above each image: the level)", fontsize=FONT + 1)
     if fig.get_layout_engine() is None:

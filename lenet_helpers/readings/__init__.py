@@ -41,11 +41,22 @@ from lenet_helpers.readings.results import (
 )
 from lenet_helpers.readings.robustness import break_summary, curves_report, curves_table
 from lenet_helpers.readings.source import SourceView, show_source
-from lenet_helpers.readings.text import WIDTH, Folded, fold, format_confidence, format_level, probability_text, say, show
+from lenet_helpers.readings.text import (
+    WIDTH,
+    Folded,
+    fold,
+    format_confidence,
+    format_level,
+    printed_difference,
+    probability_text,
+    say,
+    show,
+)
 
 __all__ = [
     # printing and numbers in words
     "show", "say", "fold", "Folded", "WIDTH", "format_confidence", "format_level", "probability_text",
+    "printed_difference",
     # the network itself (02, 03, 08, 09)
     "normalisation_report", "variance_report", "feature_map_report", "kernel_background_report", "code_similarity_report", "naive_input_report",
     # results (05, 06, 07, 10)

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from lenet_helpers.analysis.evaluation import most_confused
-from lenet_helpers.readings.text import _a, format_confidence
+from lenet_helpers.readings.text import _a, format_confidence, printed_difference
 
 
 def learning_curve_report(history: pd.DataFrame) -> list[str]:
@@ -24,8 +24,8 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
     first = history.iloc[0]
     best = history.loc[history["valid_acc"].idxmax()]
     min_loss = history.loc[history["valid_loss"].idxmin()]
-    acc_gap = last["train_acc"] - last["valid_acc"]
-    loss_gap = last["valid_loss"] - last["train_loss"]
+    acc_gap = printed_difference(last["train_acc"], last["valid_acc"], 2)  # as the printed values give it
+    loss_gap = printed_difference(last["valid_loss"], last["train_loss"], 4)
     rise = last["valid_loss"] - min_loss["valid_loss"]
     lines = [
         f"Best valid accuracy: {best['valid_acc']:.2f}% at epoch {int(best['epoch'])} of {int(last['epoch'])}; "
@@ -145,7 +145,7 @@ def confused_pair_report(cm: pd.DataFrame) -> list[str]:
     tied = [f"{int(r.actual)} read as {int(r.predicted)}" for r in most_confused(cm, top=90).itertuples()
             if int(r.count) == n and (int(r.actual), int(r.predicted)) != (a, b)]
     if tied:
-        lines[0] = lines[0][:-1] + f", tied with {_join(tied)} ({n} each); the figures below follow {a} and {b}."
+        lines[0] = lines[0][:-1] + f", tied with {_join(tied)} ({n} each); the figure above follows {a} and {b}."
     if back == n:
         lines.append(f"The other way, {b} read as {a}, happens exactly as often ({back}): a symmetric confusion.")
     else:
@@ -217,7 +217,7 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
     smallest = table["parameters"].idxmin()
     if baseline in table.index and smallest != baseline:
         ratio = table.loc[baseline, "parameters"] / table.loc[smallest, "parameters"]
-        gap = v[smallest] - v[baseline]
+        gap = printed_difference(v[smallest], v[baseline], 2)
         if spread is not None and abs(gap) > spread:
             verdict = ("in this run the smaller network is ahead: parameters alone do not decide accuracy"
                        if gap > 0 else f"in this run the {ratio:.1f} times larger {baseline} is ahead")
@@ -231,7 +231,7 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
     if "mlp" in table.index and len(table) > 1:
         convs = table.drop(index="mlp")
         best_conv = convs["valid acc %"].idxmax()
-        gap = v["mlp"] - v[best_conv]
+        gap = printed_difference(v["mlp"], v[best_conv], 2)
         lines.append(
             f"Without convolutions, mlp ({table.loc['mlp', 'parameters']:,} parameters) reaches {v['mlp']:.2f}% "
             f"against {v[best_conv]:.2f}% for the best convolutional network, {best_conv}: {gap:+.2f} points, "
@@ -239,7 +239,8 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
     cheapest = table["multiply-adds"].idxmin()
     lines.append(
-        f"Time per epoch in this run: {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
+        f"Time per epoch when these networks were trained (a reused checkpoint keeps the times of the run that "
+        f"made it): {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
         f"{table.loc[slow, 's/epoch']:.1f} s, the most. Wall time follows the machine's load as much as the "
         f"network (a busy machine can double an epoch), so compare costs by the multiply-adds column "
         f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run.")
@@ -271,19 +272,19 @@ def benchmark_report(summary: pd.DataFrame, baseline: str = "lenet5") -> list[st
     b = summary.loc[baseline]
     lines = [f"{baseline}: {b['valid mean']:.2f}% mean validation accuracy over {int(b['seeds'])} seed(s), from "
              f"{b['valid min']:.2f}% to {b['valid max']:.2f}% (the seed alone moves it by "
-             f"{b['valid max'] - b['valid min']:.2f} points)."]
+             f"{printed_difference(b['valid max'], b['valid min'], 2):.2f} points)."]
     others = summary.drop(index=baseline)
     if b["seeds"] < 2:
         lines.append("One seed only: what the seed alone moves is unknown, so none of these differences in "
                      "validation accuracy can be told from noise: "
-                     + ", ".join(f"{n} ({r['valid mean'] - b['valid mean']:+.2f})" for n, r in others.iterrows())
+                     + ", ".join(f"{n} ({printed_difference(r['valid mean'], b['valid mean'], 2):+.2f})" for n, r in others.iterrows())
                      + " points.")
     else:
         groups = {"above": [], "within": [], "below": []}
         for name, row in others.iterrows():
             side = ("above" if row["valid min"] > b["valid max"] else
                     "below" if row["valid max"] < b["valid min"] else "within")
-            groups[side].append(f"{name} ({row['valid mean'] - b['valid mean']:+.2f})")
+            groups[side].append(f"{name} ({printed_difference(row['valid mean'], b['valid mean'], 2):+.2f})")
         words = {"above": f"Better than {baseline} on every seed (its whole validation range above {baseline}'s)",
                  "within": f"Not distinguishable from {baseline} (the validation ranges overlap: within what the "
                            f"seed alone moves)",

@@ -109,6 +109,16 @@ def probability_text(name: str, probability: float) -> str:
     return f"{name} > {text[1:]}" if text.startswith(">") else f"{name} = {text}"
 
 
+def printed_difference(new: float, old: float, decimals: int) -> float:
+    """``new - old`` as a reader computes it from the two values printed with ``decimals`` decimals.
+
+    A difference taken before rounding can disagree with the printed values in its last digit
+    (0.0343 - 0.0009 printed as "+0.0335"); a student who checks by hand should get the printed
+    difference: ``printed_difference(0.03434, 0.00088, 4)`` is 0.0334 (up to float rounding).
+    """
+    return round(float(new), decimals) - round(float(old), decimals)
+
+
 def format_level(level) -> str:
     """A transformation level as printed in tables and sentences: ``3`` not ``3.0``, ``0.7``, ``1.6``
     (``format(level, "g")``; levels are stored as floats once curves of ints and floats are concatenated)."""
