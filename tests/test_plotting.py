@@ -320,3 +320,19 @@ def test_legibility_check_catches_small_and_shrunk_text(artifacts):
         lh.save_figure(wide, "test_wide")
     with pytest.raises(ValueError, match="dpi >= 150"):
         lh.save_figure(fig, "test_low_dpi", dpi=100)
+
+
+def test_transformation_rows_name_their_unit_within_the_row():
+    """13's transformations figure: each row says what changes and in what unit, and no row's label runs into
+    the next one's (a longer label did)."""
+    axes = px.plot_transform_examples(torch.rand(28, 28), TRANSFORMS)
+    fig = axes[0, 0].figure
+    fig.canvas.draw()
+    boxes = []
+    for r, name in enumerate(TRANSFORMS):
+        label = axes[r, 0].yaxis.label
+        assert label.get_text().startswith(name + "\n(") and label.get_text().endswith(")"), label.get_text()
+        boxes.append(label.get_window_extent())
+    for upper, lower in zip(boxes, boxes[1:]):  # display y grows upwards: each label above the next
+        assert upper.y0 >= lower.y1, (upper, lower)
+    assert fig._suptitle is not None and "unit" in fig._suptitle.get_text()

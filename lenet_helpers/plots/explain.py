@@ -162,10 +162,19 @@ def plot_embedding(xy, labels, mistakes=None, ax=None, title=None):
     return ax
 
 
+def _row_label(name: str, axis_label: str) -> str:
+    """A short row label: the transformation's name over its unit, from the axis label's brackets
+    ("shift", "shift right (pixels of 28)" -> "shift\n(pixels of 28)"; when the brackets hold the name,
+    what comes before them: "smaller", "scale factor (smaller)" -> "smaller\n(scale factor)")."""
+    head, _, unit = axis_label.partition(" (")
+    unit = unit.rstrip(")")
+    return f"{name}\n({head if unit in ('', name) else unit})"
+
+
 def plot_transform_examples(digit, transforms, fig=None):
     """One digit under every level of every transformation: a row per transformation.
 
-    Each row is labelled with the transformation's name and unit (its axis label, the unit below), each
+    Each row is labelled with the transformation's name and unit (from its axis label), each
     image with its level, and the figure says so in its title. The default figure is at most 10 in
     wide (about 1.1 in per image), so its 10 pt text is shown at 10 pt in a notebook column.
 
@@ -190,7 +199,7 @@ def plot_transform_examples(digit, transforms, fig=None):
                 continue
             ax.imshow(_as_image(fn(digit.unsqueeze(0), levels[c])[0]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{levels[c]}", fontsize=FONT)
-        axes[r, 0].set_ylabel(label.replace(" (", "\n(", 1), fontsize=FONT)  # the unit, in brackets, below
+        axes[r, 0].set_ylabel(_row_label(name, label), fontsize=FONT)
     fig.suptitle("One test digit under each transformation (row: what changes, and its unit; "
                  "above each image: the level)", fontsize=FONT + 1)
     if fig.get_layout_engine() is None:
