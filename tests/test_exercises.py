@@ -33,6 +33,8 @@ def test_notebook_ends_with_takeaways_exercises_and_next(path):
     has_next = re.search(r"^\W*Next:", text, re.M)  # "Next: ..." or "**Next:** ..." at the start of a line
     assert has_next or (last and re.search(r"\b(end|last notebook)\b", text, re.I)), f"{path.name}: no 'Next:' line"
     assert _solution_for(path).is_file(), f"{path.name}: no solutions notebook {_solution_for(path)}"
+    # a link (JupyterLab opens the notebook; the site points it to the solutions page), not code text
+    assert f"Solutions: [solutions/{path.name}](solutions/{path.name})." in text, f"{path.name}: no link to its solutions"
 
 
 def test_solutions_are_stored_clean_with_a_parameters_cell():
