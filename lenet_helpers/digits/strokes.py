@@ -91,6 +91,14 @@ def _working_copy(ink: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.BILINEAR), dtype=np.float32)
 
 
+def _measure(ink: np.ndarray) -> tuple[np.ndarray, float, int]:
+    """``ink``'s working copy (:func:`_working_copy`), its stroke width and its longer side, both
+    in pixels of the working copy: what :func:`box_stroke_width` and :func:`normalize_stroke_width`
+    read."""
+    work = _working_copy(np.asarray(ink, dtype=np.float32))
+    return work, float(stroke_width(work, upscale=1)[0]), max(work.shape)
+
+
 def box_stroke_width(ink: np.ndarray, box: int = BOX) -> float:
     """The stroke width :func:`normalize_stroke_width` decides on, in pixels of the ``box`` the digit
     will be scaled to fit (MNIST's 20x20): measured with :func:`stroke_width` on the cropped ink
@@ -106,8 +114,8 @@ def box_stroke_width(ink: np.ndarray, box: int = BOX) -> float:
     Returns:
         The width in pixels of the box; NaN when no pixel reaches half of full ink.
     """
-    work = _working_copy(np.asarray(ink, dtype=np.float32))
-    return float(stroke_width(work, upscale=1)[0]) / max(work.shape) * box
+    _, width, length = _measure(ink)
+    return width / length * box
 
 
 def normalize_stroke_width(ink: np.ndarray, target: float = MNIST_STROKE_WIDTH, box: int = BOX) -> np.ndarray:
@@ -134,9 +142,7 @@ def normalize_stroke_width(ink: np.ndarray, target: float = MNIST_STROKE_WIDTH, 
     """
 
     ink = np.asarray(ink, dtype=np.float32)
-    work = _working_copy(ink)
-    width = float(stroke_width(work, upscale=1)[0])
-    length = max(work.shape)
+    work, width, length = _measure(ink)
     t = target / box  # wanted width as a fraction of the box side
     if not np.isfinite(width) or MNIST_WIDTH_RANGE[0] <= width / length * box <= MNIST_WIDTH_RANGE[1]:
         return ink
