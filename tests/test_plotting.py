@@ -42,6 +42,11 @@ def test_predictions_are_blue_when_right_red_when_wrong():
     colors = [ax.title.get_color() for ax in axes]
     assert colors == ["tab:blue", "tab:red", "tab:blue"]
     assert axes[0].get_title() == f"{int(predicted[0])} ({lh.readings.format_confidence(probs[0, predicted[0]])})"
+    assert axes[1].get_title().endswith(f"\ntrue {int(labels[1])}")
+    # a gallery gives the true digit under every reading, in the same form as a sample's red title
+    gallery = lh.plot_predictions(torch.zeros(3, 1, 32, 32), labels, predicted, probs, show_true=True)
+    assert [ax.get_title().split("\n")[1] for ax in gallery] == [f"true {int(t)}" for t in labels]
+    assert gallery[1].get_title() == axes[1].get_title()
 
 
 def test_confidence_never_claims_certainty():

@@ -78,18 +78,19 @@ def plot_images(images, titles=None, colors=None, ncols: int = 8, size: float | 
     return axes
 
 
-def plot_predictions(images, labels, predicted, probabilities, ncols: int | None = None, fig=None,
+def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, fig=None,
                      show_true: bool = False, title: str | None = None):
     """Digits titled with the predicted digit and its confidence, blue if right, red if wrong.
 
     Confidence is the softmax probability of the predicted digit (:func:`format_confidence`:
     ">99.9%" when it would round to 100.0%). A wrong answer's title also gives the true digit
-    ("0 (96.2%)" over "true 6"), so a sample can be read without the next figure.
+    ("0 (96.2%)" over "true 6"), so a sample can be read without the next figure; with
+    ``show_true`` every title has that second line, in the same form.
 
     Args:
         images: ``(N, 1, 32, 32)``; labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
-        show_true: give the true label in every title (for galleries of mistakes).
-        ncols: digits per row; default 8, or 6 with ``show_true`` (longer titles).
+        show_true: give the true label in every title, right answers too (for galleries).
+        ncols: digits per row.
         title: the figure's title (``suptitle``), if any.
 
     Returns:
@@ -97,12 +98,9 @@ def plot_predictions(images, labels, predicted, probabilities, ncols: int | None
     """
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     conf = [format_confidence(c) for c in np.asarray(probabilities)[np.arange(len(predicted)), predicted]]
-    titles = [
-        (f"true {t}, pred {p}\n({c})" if show_true else f"{p} ({c})" + (f"\ntrue {t}" if t != p else ""))
-        for t, p, c in zip(labels, predicted, conf)
-    ]
+    titles = [f"{p} ({c})" + (f"\ntrue {t}" if show_true or t != p else "")
+              for t, p, c in zip(labels, predicted, conf)]
     colors = [RIGHT if t == p else WRONG for t, p in zip(labels, predicted)]
-    ncols = ncols or (6 if show_true else 8)
     axes = plot_images(images, titles, colors, ncols=ncols, fig=fig)
     if title:
         axes[0].figure.suptitle(title, fontsize=12)
@@ -183,7 +181,7 @@ def plot_reading(reading: DigitReading, fig=None, title: str | None = None):
     colors = ["lightgrey"] * 10
     colors[reading.digit] = RIGHT
     bars = top[3].barh(range(10), probs * 100, color=colors)
-    top[3].set(yticks=range(10), xlim=(0, 118), xlabel="softmax probability (%)")
+    top[3].set(yticks=range(10), xlim=(0, 118), xlabel="softmax probability (%)", ylabel="digit")
     top[3].invert_yaxis()
     top[3].bar_label(bars, [format_confidence(p) if p >= 0.005 else "" for p in probs], padding=3, fontsize=10)
     top[3].set_title(f"read as {reading.digit} ({format_confidence(reading.confidence)})", fontsize=12)
