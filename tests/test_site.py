@@ -58,6 +58,8 @@ def wide_outputs() -> list:
     return [nbformat.v4.new_output("execute_result", data=code_data, execution_count=1),
             nbformat.v4.new_output("stream", name="stdout", text=LONG_LINE + "\n"),
             nbformat.v4.new_output("display_data", data={"text/html": table, "text/plain": "<table>"}),
+            nbformat.v4.new_output("display_data", data={"text/html": pd.DataFrame({"a": [1]}).to_html(),
+                                                         "text/plain": "<narrow table>"}),
             nbformat.v4.new_output("display_data", data={"image/png": figure, "text/plain": "<Figure>"})]
 
 
@@ -202,12 +204,20 @@ def test_code_is_monospace_and_scrolls_at_phone_width(tiny_series, tmp_path):
             }));""", {"input": ".jp-InputArea-editor pre", "Code()": ".jp-OutputArea-output .highlight pre",
                       "text": ".jp-RenderedText pre", "table": ".jp-RenderedHTMLCommon table"})
         width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        hints = [tuple(h) for h in browser.execute_script("""
+            return Array.from(document.querySelectorAll('.jp-RenderedHTMLCommon table')).map(t => {
+              const hint = t.previousElementSibling, shown = hint.offsetHeight > 0;
+              return [t.scrollWidth > t.clientWidth, shown, shown ? hint.textContent : null];
+            });""")]
     finally:
         browser.quit()
     for name in ("input", "Code()", "text"):
         assert boxes[name] == {"mono": True, "whiteSpace": "pre", "overflowX": "auto", "scrolls": True, "fits": True}, name
     assert boxes["table"]["overflowX"] == "auto" and boxes["table"]["scrolls"] and boxes["table"]["fits"]
     assert width[0] <= width[1]  # the page itself does not scroll sideways
+    # the wide table says that it scrolls, in a visible line just above it; the narrow one does not
+    assert hints == [(True, True, "This table is wider than the screen: scroll it sideways for the other columns \u2192"),
+                     (False, False, None)]
 
 
 def test_a_tap_shows_a_figure_at_its_own_size_on_a_phone(tiny_series, tmp_path):

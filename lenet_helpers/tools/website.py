@@ -86,6 +86,8 @@ pre { white-space: pre !important; word-break: normal !important; overflow-wrap:
 .jp-RenderedImage img.site-zoomable { cursor: zoom-in; }
 .jp-RenderedImage img.site-full-size { max-width: none !important; cursor: zoom-out; }
 .site-phone-hint { display: none; }
+.site-scroll-hint { margin: 4px 0; font-family: system-ui, sans-serif; font-size: 14px; color: #444; }
+.site-scroll-hint[hidden] { display: none; }
 .jp-RenderedHTMLCommon table { display: block; overflow-x: auto; max-width: 100%; }
 .highlight .sd { color: #3D7B7B; }
 .jp-OutputArea-output .highlight { background: #f7f7f7; padding: 4px 6px; }
@@ -134,6 +136,21 @@ document.querySelectorAll('.jp-RenderedImage img').forEach(function (img) {
       img.classList.toggle('site-full-size');
     }
   });
+});
+"""
+
+#: A table wider than its column (output tables keep each row on one line on a phone; markdown
+#: tables may be wide too) gets a line above it saying that it scrolls sideways; the line is
+#: hidden while the table fits, and follows the window's size.
+TABLE_HINT_JS = """
+document.querySelectorAll('.jp-RenderedHTMLCommon table').forEach(function (table) {
+  var hint = document.createElement('p');
+  hint.className = 'site-scroll-hint';
+  hint.textContent = 'This table is wider than the screen: scroll it sideways for the other columns \u2192';
+  table.parentNode.insertBefore(hint, table);
+  function mark() { hint.hidden = table.scrollWidth <= table.clientWidth + 1; }
+  mark();
+  window.addEventListener('resize', mark);
 });
 """
 
@@ -511,7 +528,7 @@ def render_notebook(path: Path, title: str, nav_top: str, nav_bottom: str, pairs
     resources = {
         "metadata": {"name": title, "path": str(SOURCE_NOTEBOOKS)},
         "site": {"css": SITE_CSS, "nav_top": nav_top + note + PHONE_HINT, "nav_bottom": nav_bottom,
-                 "script": FIGURE_TAP_JS},
+                 "script": FIGURE_TAP_JS + TABLE_HINT_JS},
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return _strip_css_comments(body)
