@@ -249,6 +249,10 @@ FIGURES = {
     # notebooks 12-13 (lenet_helpers/plotting_explain.py), at the sizes the notebooks use
     "attributions": lambda: px.plot_attributions(torch.rand(6, 1, 32, 32), torch.rand(6, 32, 32),
                                                  torch.randn(6, 32, 32), ["test #1234: true 4, read 9\np(true) = 12.3%"] * 6)[0, 0].figure,
+    "attribution_pairs": lambda: px.plot_attributions(
+        torch.rand(6, 1, 32, 32), torch.rand(6, 32, 32), torch.randn(6, 32, 32),
+        ["test #1234\ntrue 4, read 9\np(true) = 12.3%"] * 6, share_scale=2, per_row=2,
+        occlusion_title="occlusion:\ndrop in p(true)")[0, 0].figure,
     "error_explorer": lambda: px.plot_error_explorer(
         torch.rand(6, 1, 32, 32), torch.arange(6), _preds(6)[3], torch.randn(6, 32, 32), torch.rand(6, 5, 1, 32, 32),
         torch.randint(0, 10, (6, 5)).numpy(), 10 * torch.rand(6, 5).numpy())[0, 0].figure,
@@ -288,6 +292,30 @@ def test_attribution_pairs_share_one_colour_scale():
     assert sal_lims == [pytest.approx(float(m.max())) for m in sal]  # saliency keeps its own scale
     own = px.plot_attributions(torch.rand(4, 1, 32, 32), sal, occ, ["a"] * 4)
     assert own[1, 2].get_images()[0].get_clim() == (pytest.approx(-0.1), pytest.approx(0.1))
+
+
+def test_attribution_pairs_sit_side_by_side_with_one_occlusion_bar_per_row():
+    """12's figure: each pair (right, misread) in one row, the same scale and one colour bar for its two occlusion
+    maps, no panel overlapping another (titles included), and a third of the height of one digit a row."""
+    occ = torch.zeros(5, 32, 32)
+    occ[0, 0, 0], occ[1, 0, 0], occ[2, 0, 0], occ[3, 0, 0], occ[4, 0, 0] = 0.9, -0.1, 0.2, -0.4, 0.3
+    titles = [f"test #{k}\ntrue 4, read 9\np(true) = 12.3%" for k in range(5)]
+    axes = px.plot_attributions(torch.rand(5, 1, 32, 32), torch.rand(5, 32, 32), occ, titles, share_scale=2, per_row=2)
+    fig = axes[0, 0].figure
+    assert axes.shape == (5, 3) and [ax.get_title() for ax in axes[:, 0]] == titles
+    fig.canvas.draw()
+    boxes = [ax.get_tightbbox() for ax in axes.ravel()]  # panel and its title
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    rows = [round(ax.get_position().y0, 3) for ax in axes[:, 0]]
+    assert rows[0] == rows[1] and rows[2] == rows[3] and rows[0] > rows[2] > rows[4]  # pairs side by side
+    occ_lims = [ax.get_images()[0].get_clim()[1] for ax in axes[:, 2]]
+    assert occ_lims == [pytest.approx(v) for v in (0.9, 0.9, 0.4, 0.4, 0.3)]
+    bars = [ax for ax in fig.axes if ax not in set(axes.ravel()) and ax.get_visible()]
+    assert len(bars) == 5 + 3  # a saliency bar per digit, one occlusion bar per row (the last row holds one digit)
+    stacked = px.plot_attributions(torch.rand(6, 1, 32, 32), torch.rand(6, 32, 32), torch.randn(6, 32, 32), ["a"] * 6)
+    assert fig.get_size_inches()[1] < 0.5 * stacked[0, 0].figure.get_size_inches()[1]
+    with pytest.raises(ValueError, match="per_row"):
+        px.plot_attributions(torch.rand(2, 1, 32, 32), torch.rand(2, 32, 32), occ[:2], ["a"] * 2, per_row=0)
     assert lh.readings.probability_text("p(true)", 0.9999) == "p(true) > 99.9%"
     assert lh.readings.probability_text("p(true)", 0.13) == "p(true) = 13.0%"
 

@@ -42,43 +42,65 @@ def _group_limits(maps, group: int) -> list[float]:
 
 
 def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, share_scale: int = 1,
-                      occlusion_title: str = "occlusion: drop in p(class)"):
-    """One row per digit: the digit, its saliency map, its occlusion map (each with a colour bar
-    and the digit's outline in green).
+                      occlusion_title: str = "occlusion:\ndrop in p(class)", per_row: int = 1):
+    """Each digit as three panels: the digit, its saliency map, its occlusion map (the maps with
+    the digit's outline in green and a colour bar), ``per_row`` digits side by side in each row.
 
     Args:
         images: ``(N, 1, H, W)`` model inputs; saliency_maps, occlusion_maps: ``(N, H, W)``
             from :func:`~lenet_helpers.saliency` and :func:`~lenet_helpers.occlusion`.
-        titles: one string per digit (e.g. "true 4, read 9 (87.8%)").
-        share_scale: consecutive groups of this many rows share one occlusion colour scale
+        titles: one string per digit (e.g. "test #115\ntrue 4, read 9"); keep lines short when
+            ``per_row`` > 1 (a panel is then about 1.4 in wide).
+        share_scale: consecutive groups of this many digits share one occlusion colour scale
             (2: a correctly read digit and a misread one of the same class, compared in the same
             units of probability); 1: every map has its own. Saliency maps always keep their own
             scale (their pattern, not their size, is what is read; a misread digit's gradients
-            can be several times larger and would leave its partner's map black).
-        occlusion_title: the occlusion column's title; name the class the maps were made for
-            (e.g. "occlusion: drop in p(true)").
+            can be several times larger and would leave its partner's map black). When a row's
+            digits share one scale (``share_scale == per_row``), the row has one occlusion colour
+            bar, at its right.
+        occlusion_title: the occlusion panels' title; name the class the maps were made for
+            (e.g. "occlusion:\ndrop in p(true)").
+        per_row: digits in each row (2 with ``share_scale=2``: each pair side by side).
 
     Returns:
-        The ``(N, 3)`` array of axes.
+        The ``(N, 3)`` array of axes, one row per digit (digit, saliency, occlusion).
+
+    Raises:
+        ValueError: if ``per_row`` is below 1.
     """
+    if per_row < 1:
+        raise ValueError(f"per_row must be 1 or more, not {per_row}")
     n = len(images)
-    fig = fig or plt.figure(figsize=(9.5, 2.9 * n))
-    axes = fig.subplots(n, 3, squeeze=False)
+    rows = (n + per_row - 1) // per_row
+    size = (9.5, 2.9 * rows) if per_row == 1 else (5 * per_row, 2.5 * rows)
+    fig = fig or plt.figure(figsize=size, layout="constrained")
+    grid = fig.subplots(rows, 3 * per_row, squeeze=False)
+    axes = grid.reshape(rows * per_row, 3)
     occ_lim = _group_limits(occlusion_maps, share_scale)
-    for i in range(n):
+    one_bar_per_row = per_row > 1 and share_scale == per_row
+    for i in range(len(axes)):
+        for ax in axes[i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_visible(i < n)
+        if i >= n:
+            continue
         axes[i, 0].imshow(_as_image(images[i]), cmap="gray")
         axes[i, 0].set_title(titles[i], fontsize=FONT + 1)
         im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i])
         fig.colorbar(im, ax=axes[i, 1], shrink=0.85).ax.tick_params(labelsize=FONT)
-        axes[i, 1].set_title("saliency |gradient|", fontsize=FONT + 1)
+        axes[i, 1].set_title("saliency\n|gradient|" if per_row > 1 else "saliency |gradient|", fontsize=FONT + 1)
         im = _attribution(axes[i, 2], occlusion_maps[i], "occlusion", images[i], occ_lim[i])
-        fig.colorbar(im, ax=axes[i, 2], shrink=0.85).ax.tick_params(labelsize=FONT)
+        last_in_row = i % per_row == per_row - 1 or i == n - 1
+        if not one_bar_per_row:
+            fig.colorbar(im, ax=axes[i, 2], shrink=0.85).ax.tick_params(labelsize=FONT)
+        elif last_in_row:
+            row = i // per_row
+            fig.colorbar(im, ax=list(grid[row]), shrink=0.85).ax.tick_params(labelsize=FONT)
         axes[i, 2].set_title(occlusion_title, fontsize=FONT + 1)
-        for ax in axes[i]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-    fig.tight_layout()
-    return axes
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    return axes[:n]
 
 
 def plot_error_explorer(images, labels, probabilities, occlusion_maps, neighbour_images, neighbour_labels,
