@@ -47,6 +47,12 @@ def test_predictions_are_blue_when_right_red_when_wrong():
     gallery = lh.plot_predictions(torch.zeros(3, 1, 32, 32), labels, predicted, probs, show_true=True)
     assert [ax.get_title().split("\n")[1] for ax in gallery] == [f"true {int(t)}" for t in labels]
     assert gallery[1].get_title() == axes[1].get_title()
+    # unsure right answers: the second line names the runner-up and its probability
+    unsure = lh.plot_predictions(torch.zeros(3, 1, 32, 32), predicted, predicted, probs, show_runner_up=True)
+    runner_up = probs.topk(2, 1).indices[:, 1]
+    assert [ax.get_title().split("\n")[1] for ax in unsure] == [
+        f"2nd: {int(r)} ({lh.readings.format_confidence(probs[k, r])})" for k, r in enumerate(runner_up)]
+    assert all(ax.get_title().count("\n") == 1 for ax in unsure)  # right answers: no "true" line
 
 
 def test_confidence_never_claims_certainty():
@@ -222,6 +228,7 @@ FIGURES = {
     "learning_curves": lambda: lh.plot_learning_curves(_history())[0].figure,
     "predictions": lambda: lh.plot_predictions(*_preds(32))[0].figure,
     "mistakes": lambda: lh.plot_predictions(*_preds(24, 1), show_true=True)[0].figure,
+    "unsure": lambda: lh.plot_predictions(*_preds(32, 100), show_runner_up=True)[0].figure,
     "confusion_matrix": lambda: lh.plot_confusion_matrix(_cm()).figure,
     "per_class_errors": lambda: lh.plot_per_class_errors(lh.per_class_accuracy(_cm())).figure,
     "conv1_maps": lambda: lh.plot_feature_maps(torch.randn(6, 28, 28), ncols=6, title="conv1: six 28x28 maps",

@@ -79,7 +79,7 @@ def plot_images(images, titles=None, colors=None, ncols: int = 8, size: float | 
 
 
 def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, fig=None,
-                     show_true: bool = False, title: str | None = None):
+                     show_true: bool = False, show_runner_up: bool = False, title: str | None = None):
     """Digits titled with the predicted digit and its confidence, blue if right, red if wrong.
 
     Confidence is the softmax probability of the predicted digit (:func:`format_confidence`:
@@ -90,6 +90,9 @@ def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, f
     Args:
         images: ``(N, 1, 32, 32)``; labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
         show_true: give the true label in every title, right answers too (for galleries).
+        show_runner_up: give, on the second line, the network's second choice and its
+            probability ("2nd: 3 (38.2%)"; for right answers the network was unsure of). A wrong
+            answer's title still gives the true digit (on a third line).
         ncols: digits per row.
         title: the figure's title (``suptitle``), if any.
 
@@ -97,9 +100,13 @@ def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, f
         The array of N axes.
     """
     labels, predicted = np.asarray(labels), np.asarray(predicted)
-    conf = [format_confidence(c) for c in np.asarray(probabilities)[np.arange(len(predicted)), predicted]]
-    titles = [f"{p} ({c})" + (f"\ntrue {t}" if show_true or t != p else "")
-              for t, p, c in zip(labels, predicted, conf)]
+    probabilities = np.asarray(probabilities)
+    conf = [format_confidence(c) for c in probabilities[np.arange(len(predicted)), predicted]]
+    second = np.argsort(-probabilities, axis=1, kind="stable")[:, 1]
+    titles = [f"{p} ({c})"
+              + (f"\n2nd: {s} ({format_confidence(probabilities[k, s])})" if show_runner_up else "")
+              + (f"\ntrue {t}" if show_true or t != p else "")
+              for k, (t, p, c, s) in enumerate(zip(labels, predicted, conf, second))]
     colors = [RIGHT if t == p else WRONG for t, p in zip(labels, predicted)]
     axes = plot_images(images, titles, colors, ncols=ncols, fig=fig)
     if title:
