@@ -54,7 +54,8 @@ def main(argv=None) -> int:
         acc = 100 * results[label]["correct"].mean()
         print(f"{label:7s} stroke-width step: {acc:5.1f}% right ({int(results[label]['correct'].sum())} of {len(drawn)}), "
               f"{1000 * seconds[label] / len(drawn):.1f} ms per image")
-    gain = 100 * (results["with"]["correct"].mean() - results["without"]["correct"].mean())
+    gain = lh.readings.printed_difference(100 * results["with"]["correct"].mean(),  # as the two lines above print them
+                                          100 * results["without"]["correct"].mean(), 1)
     print(f"gain: {gain:+.1f} points; time ratio with/without: {seconds['with'] / seconds['without']:.2f}x")
     return 0
 

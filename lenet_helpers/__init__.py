@@ -105,6 +105,7 @@ try:
     from lenet_helpers.models.hooks import conv1_kernels, extract_features, feature_maps
     from lenet_helpers.plots.digits import (
         ink_box,
+        plot_confused_pair,
         plot_digit_pixels,
         plot_images,
         plot_predictions,
@@ -190,7 +191,8 @@ __all__ = [
     "draw_digit", "drawn_digit_set", "crop_to_ink", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
     # plots: every figure
     "save_figure",
-    "plot_digit_pixels", "plot_images", "plot_predictions", "plot_steps", "plot_reading", "plot_reading_maps",
+    "plot_digit_pixels", "plot_images", "plot_predictions", "plot_confused_pair", "plot_steps", "plot_reading",
+    "plot_reading_maps",
     "plot_class_counts", "plot_learning_curves", "plot_histories", "plot_confusion_matrix", "plot_per_class_errors",
     "plot_error_overlap",
     "plot_feature_maps", "plot_vector", "plot_kernels",

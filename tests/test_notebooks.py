@@ -81,6 +81,9 @@ def test_every_notebook_ran_and_saved_its_figures(series):
 
 def test_01_to_03_show_the_data_and_model(series):
     assert "training images: 60,000" in text_of(series["nb"]["01"])
+    # the first training digit, counted (the prose says its faint greys are its strokes' edges)
+    assert "166 of 784 (21.2%): 111 at half of full ink or more, 55 fainter (53 of these next to the background)" \
+        in text_of(series["nb"]["01"])
     assert "(32, 1, 32, 32)" in text_of(series["nb"]["02"])
     text = text_of(series["nb"]["03"])
     assert "Total params: 61,706" in text and "Params size (MB): 0.24" in text

@@ -55,6 +55,28 @@ def test_predictions_are_blue_when_right_red_when_wrong():
     assert all(ax.get_title().count("\n") == 1 for ax in unsure)  # right answers: no "true" line
 
 
+def test_a_confused_pair_shows_each_direction_in_rows_of_its_own():
+    """07's figure: 5 digits of 4 read as 9 fill the top row (6 a row) alone; the 9s read as 4 start a row below."""
+    labels = torch.tensor([4] * 5 + [9] * 4 + [1] * 3)
+    predicted = torch.tensor([9] * 5 + [4] * 4 + [1] * 3)
+    probs = torch.nn.functional.one_hot(predicted, 10).float() * 0.9 + 0.01
+    fig = lh.plot_confused_pair(torch.rand(12, 1, 32, 32), labels, predicted, probs, 4, 9)
+    subs = fig.subfigs
+    assert [s._suptitle.get_text() for s in subs] == ["4 read as 9: 5 shown of 5", "9 read as 4: 4 shown of 4"]
+    fig.canvas.draw()
+    shown = [[ax for ax in s.axes if ax.get_title()] for s in subs]
+    assert [len(a) for a in shown] == [5, 4]
+    assert all(ax.get_title().endswith("true 4") for ax in shown[0]) and all(
+        ax.get_title().endswith("true 9") for ax in shown[1])
+    lowest_top = min(ax.get_window_extent().y0 for ax in shown[0])
+    assert all(ax.get_window_extent().y1 < lowest_top for ax in shown[1])  # the other direction starts below
+    assert figures.small_text(fig) == []
+    one_way = lh.plot_confused_pair(torch.rand(5, 1, 32, 32), labels[:5], predicted[:5], probs[:5], 4, 9)
+    assert [s._suptitle.get_text() for s in one_way.subfigs] == ["4 read as 9: 5 shown of 5"]
+    with pytest.raises(ValueError, match="choose a pair"):
+        lh.plot_confused_pair(torch.rand(12, 1, 32, 32), labels, predicted, probs, 2, 3)
+
+
 def test_confidence_never_claims_certainty():
     assert lh.readings.format_confidence(0.878) == "87.8%"
     assert lh.readings.format_confidence(0.9994) == "99.9%"
@@ -199,6 +221,11 @@ def test_error_overlap_colours_follow_the_shared_mistakes():
     ax = lh.plot_error_overlap(_overlap())
     mesh = ax.collections[0]
     assert mesh.norm.vmax == 150 and mesh.norm.vmin == 0  # the largest off-diagonal count, not 3871
+    # the diagonal is not coloured on that scale: grey squares, each with the network's own count
+    colored = mesh.get_array()
+    assert np.ma.count_masked(colored) == 8
+    assert sorted(t.get_text() for t in ax.texts if t.get_text() in {"300", "3871"}) == ["300"] * 7 + ["3871"]
+    assert sum(p.get_facecolor()[:3] == (0.85, 0.85, 0.85) for p in ax.patches) == 8
 
 
 def _cm():

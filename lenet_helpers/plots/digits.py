@@ -114,6 +114,43 @@ def plot_predictions(images, labels, predicted, probabilities, ncols: int = 8, f
     return axes
 
 
+def plot_confused_pair(images, labels, predicted, probabilities, a: int, b: int, shown: tuple[int, int] = (12, 6),
+                       ncols: int = 6):
+    """The test digits of one confusion in both directions, ``a`` read as ``b`` in the top rows and
+    ``b`` read as ``a`` in the rows below, each direction titled with how many are shown of how
+    many there are; digit titles as :func:`plot_predictions` with ``show_true``.
+
+    Args:
+        images: ``(N, 1, H, W)`` images as shown (e.g. :func:`~lenet_helpers.denormalize` of the test
+            inputs); labels, predicted: ``(N,)``; probabilities: ``(N, 10)``.
+        a, b: the two digits; shown: at most this many of each direction (first ones in test order).
+        ncols: digits per row.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: if neither direction has a digit to show.
+    """
+    labels, predicted = torch.as_tensor(labels), torch.as_tensor(predicted)
+    probabilities = torch.as_tensor(probabilities)
+    directions = []
+    for (t, p), most in zip(((a, b), (b, a)), shown):
+        every = torch.nonzero((labels == t) & (predicted == p)).flatten()
+        directions.append((t, p, every[:most], len(every)))
+    if not any(len(idx) for *_, idx, _ in directions):
+        raise ValueError(f"no test digit of {a} is read as {b} or of {b} as {a}: choose a pair from the confusion matrix")
+    directions = [d for d in directions if len(d[2])]
+    rows = [(len(idx) + ncols - 1) // ncols for _, _, idx, _ in directions]
+    size = min(1.4, GRID_WIDTH_IN / ncols)
+    fig = plt.figure(figsize=(ncols * size, sum(r * (size + 0.48) + 0.35 for r in rows)), layout="constrained")
+    subs = np.atleast_1d(fig.subfigures(len(directions), 1, height_ratios=[r * (size + 0.48) + 0.35 for r in rows]))
+    for sub, (t, p, idx, total) in zip(subs, directions):
+        plot_predictions(images[idx], labels[idx], predicted[idx], probabilities[idx], ncols=ncols, fig=sub,
+                         show_true=True, title=f"{t} read as {p}: {len(idx)} shown of {total}")
+    return fig
+
+
 def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None):
     """Images of different sizes side by side in equal square frames, titled with their real size.
 

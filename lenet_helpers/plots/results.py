@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.colors import LogNorm
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 
@@ -162,19 +163,22 @@ def plot_histories(histories: dict, axes=None):
 def plot_error_overlap(overlap: pd.DataFrame, ax=None, title="Test digits both networks get wrong"):
     """Heatmap of :func:`lenet_helpers.analysis.comparison.error_overlap`: shared mistakes of each pair of networks.
 
-    The diagonal is each network's own number of mistakes; the colour scale follows the off-diagonal
-    (shared) counts, so the diagonal saturates. Returns the Axes.
+    The colour scale follows the off-diagonal (shared) counts; the diagonal, each network's own
+    number of mistakes (larger, on another scale), is drawn in grey with its count. Returns the Axes.
     """
 
     n = len(overlap)
     ax = ax or plt.figure(figsize=(0.8 * n + 3, 0.7 * n + 2)).gca()
     values = overlap.to_numpy()
-    shared = values[~np.eye(n, dtype=bool)]
-    # The colour scale follows the shared mistakes; the diagonal (each network's own count, larger) saturates.
-    vmax = max(1, int(shared.max())) if n > 1 else None
-    sns.heatmap(overlap, annot=True, fmt="d", cmap="Reds", vmin=0, vmax=vmax, square=True,
-                cbar_kws={"label": "test digits both misread\n(diagonal: own mistakes, off the scale)"},
+    diagonal = np.eye(n, dtype=bool)
+    shared = values[~diagonal]
+    vmax = max(1, int(shared.max())) if n > 1 else 1
+    sns.heatmap(overlap, mask=diagonal, annot=True, fmt="d", cmap="Reds", vmin=0, vmax=vmax, square=True,
+                cbar_kws={"label": "test digits both misread\n(grey diagonal: own mistakes)"},
                 linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
+    for i in range(n):
+        ax.add_patch(Rectangle((i, i), 1, 1, facecolor="0.85", edgecolor="white", linewidth=0.5))
+        ax.text(i + 0.5, i + 0.5, f"{values[i, i]}", ha="center", va="center", fontsize=10, color="black")
     ax.set(title=title)
     ax.tick_params(axis="x", rotation=45)
     ax.tick_params(axis="y", rotation=0)

@@ -241,8 +241,10 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
     lines.append(
         f"Time per epoch when these networks were trained (a reused checkpoint keeps the times of the run that "
         f"made it): {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
-        f"{table.loc[slow, 's/epoch']:.1f} s, the most. Wall time follows the machine's load as much as the "
-        f"network (a busy machine can double an epoch), so compare costs by the multiply-adds column "
+        f"{table.loc[slow, 's/epoch']:.1f} s, the most ({table.loc[slow, 's/epoch'] / table.loc[fast, 's/epoch']:.1f} "
+        f"times as long). Wall time follows the machine's load as much as the network (other work on the "
+        f"machine while a network trains can slow its epochs several times over), so compare costs by the "
+        f"multiply-adds column "
         f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run.")
     lines.append(
         f"Chosen on validation: {best}"
