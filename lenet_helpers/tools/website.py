@@ -670,6 +670,8 @@ def render_index(pages: list[Page], checkpoint: Path | None, built: str) -> str:
         which = f"the {len(pages)}" if len(timed) == len(pages) else f"{len(timed)} of the {len(pages)}"
         timing = (f"<p>Time to run: <strong>{format_duration(sum(timed))}</strong> for {which} notebooks, "
                   f"each one's below: the time it took when <code>make run</code> executed it, start to end. "
+                  f"Notebook 10 reuses the networks an earlier run saved (and notebook 13 the augmented model, "
+                  f"when you train your own), so its first run in a fresh clone can take longer than shown here. "
                   f"Reading a notebook and doing its exercises takes longer.</p>"
                   f'<p class="small">This site was built on {html.escape(machine())}: the times were measured '
                   f"there if <code>make run</code> ran on the same machine.</p>")
