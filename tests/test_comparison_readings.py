@@ -110,3 +110,19 @@ def test_show_source_is_collapsed_and_one_line_as_text():
         lh.readings.show_source(len)
     with pytest.raises(ValueError):
         lh.readings.show_source("lenet6")
+
+
+def test_epoch_times_far_beyond_the_work_are_blamed_on_the_machine():
+    """A reused checkpoint can carry the times of a busy machine (10's review: small_cnn 13.6 times lenet5's time per
+    epoch with about as many multiply-adds); the reading then says the times measure the load, not the networks."""
+    busy = SHORT_RUN.copy()
+    busy["multiply-adds"] = [423038, 444930, 3034706, 79510]
+    busy["s/epoch"] = [12.3, 168.2, 62.5, 73.1]
+    line = next(line for line in lh.readings.architecture_report(busy, spread=0.3) if line.startswith("Time per epoch"))
+    assert "lenet5 12.3 s, the least; small_cnn 168.2 s, the most" in line
+    assert "small_cnn needs 1.1 times lenet5's multiply-adds per digit, yet took 13.7 times as long" in line
+    assert "measure what else the machine was doing" in line
+    quiet = busy.assign(**{"s/epoch": [7.0, 7.3, 19.2, 1.1]})
+    line = next(line for line in lh.readings.architecture_report(quiet, spread=0.3) if line.startswith("Time per epoch"))
+    assert "mlp 1.1 s, the least; medium_cnn 19.2 s, the most. Here 17.5 times as long" in line
+    assert "what else the machine was doing" not in line  # 38 times the work: the time follows the network

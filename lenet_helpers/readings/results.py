@@ -238,14 +238,20 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
             f"{_gap_words(gap, spread)}.")
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
     cheapest = table["multiply-adds"].idxmin()
+    time_ratio = table.loc[slow, "s/epoch"] / table.loc[fast, "s/epoch"]
+    work_ratio = table.loc[slow, "multiply-adds"] / table.loc[fast, "multiply-adds"]
+    if time_ratio > 2 * max(work_ratio, 1):  # far slower than its work explains: the machine was busy
+        why = (f"{slow} needs {work_ratio:.1f} times {fast}'s multiply-adds per digit, yet took {time_ratio:.1f} "
+               f"times as long: these times measure what else the machine was doing while each network trained "
+               f"more than the networks themselves")
+    else:
+        why = (f"{time_ratio:.1f} times as long; wall time follows the machine's load as well as the network: "
+               f"other work on the machine while a network trains slows its epochs")
     lines.append(
         f"Time per epoch when these networks were trained (a reused checkpoint keeps the times of the run that "
         f"made it): {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
-        f"{table.loc[slow, 's/epoch']:.1f} s, the most ({table.loc[slow, 's/epoch'] / table.loc[fast, 's/epoch']:.1f} "
-        f"times as long). Wall time follows the machine's load as much as the network (other work on the "
-        f"machine while a network trains can slow its epochs several times over), so compare costs by the "
-        f"multiply-adds column "
-        f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run.")
+        f"{table.loc[slow, 's/epoch']:.1f} s, the most. Here {why}. Compare costs by the multiply-adds column "
+        f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run (the 15-epoch figures below).")
     lines.append(
         f"Chosen on validation: {best}"
         + (f" (the highest, though {_join(tied)} would be as fair a choice by this run)" if tied else
