@@ -241,16 +241,17 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
     time_ratio = table.loc[slow, "s/epoch"] / table.loc[fast, "s/epoch"]
     work_ratio = table.loc[slow, "multiply-adds"] / table.loc[fast, "multiply-adds"]
     if time_ratio > 2 * max(work_ratio, 1):  # far slower than its work explains: the machine was busy
-        why = (f"{slow} needs {work_ratio:.1f} times {fast}'s multiply-adds per digit, yet took {time_ratio:.1f} "
+        why = (f". {slow} needs {work_ratio:.1f} times {fast}'s multiply-adds per digit, yet took {time_ratio:.1f} "
                f"times as long: these times measure what else the machine was doing while each network trained "
-               f"more than the networks themselves")
+               f"more than the networks themselves.")
     else:
-        why = (f"{time_ratio:.1f} times as long; wall time follows the machine's load as well as the network: "
-               f"other work on the machine while a network trains slows its epochs")
+        why = (f" ({time_ratio:.1f} times as long, for {work_ratio:.1f} times the multiply-adds per digit). Wall "
+               f"time follows the machine's load as well as the network: other work on the machine while a "
+               f"network trains slows its epochs.")
     lines.append(
         f"Time per epoch when these networks were trained (a reused checkpoint keeps the times of the run that "
         f"made it): {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
-        f"{table.loc[slow, 's/epoch']:.1f} s, the most. Here {why}. Compare costs by the multiply-adds column "
+        f"{table.loc[slow, 's/epoch']:.1f} s, the most{why} Compare costs by the multiply-adds column "
         f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run (the 15-epoch figures below).")
     lines.append(
         f"Chosen on validation: {best}"
