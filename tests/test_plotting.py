@@ -334,9 +334,12 @@ def test_attribution_pairs_sit_side_by_side_with_one_occlusion_bar_per_row():
     occ = torch.zeros(5, 32, 32)
     occ[0, 0, 0], occ[1, 0, 0], occ[2, 0, 0], occ[3, 0, 0], occ[4, 0, 0] = 0.9, -0.1, 0.2, -0.4, 0.3
     titles = [f"test #{k}\ntrue 4, read 9\np(true) = 12.3%" for k in range(5)]
-    axes = px.plot_attributions(torch.rand(5, 1, 32, 32), torch.rand(5, 32, 32), occ, titles, share_scale=2, per_row=2)
+    colors = ["tab:blue", "tab:red"] * 2 + ["tab:blue"]
+    axes = px.plot_attributions(torch.rand(5, 1, 32, 32), torch.rand(5, 32, 32), occ, titles, share_scale=2, per_row=2,
+                                title_colors=colors)
     fig = axes[0, 0].figure
     assert axes.shape == (5, 3) and [ax.get_title() for ax in axes[:, 0]] == titles
+    assert [ax.title.get_color() for ax in axes[:, 0]] == colors
     fig.canvas.draw()
     boxes = [ax.get_tightbbox() for ax in axes.ravel()]  # panel and its title
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

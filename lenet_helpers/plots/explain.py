@@ -42,7 +42,8 @@ def _group_limits(maps, group: int) -> list[float]:
 
 
 def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, share_scale: int = 1,
-                      occlusion_title: str = "occlusion:\ndrop in p(class)", per_row: int = 1):
+                      occlusion_title: str = "occlusion:\ndrop in p(class)", per_row: int = 1,
+                      title_colors=None):
     """Each digit as three panels: the digit, its saliency map, its occlusion map (the maps with
     the digit's outline in green and a colour bar), ``per_row`` digits side by side in each row.
 
@@ -61,6 +62,8 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
         occlusion_title: the occlusion panels' title; name the class the maps were made for
             (e.g. "occlusion:\ndrop in p(true)").
         per_row: digits in each row (2 with ``share_scale=2``: each pair side by side).
+        title_colors: one colour per digit title (e.g. blue for a right reading, red for a wrong
+            one, as in the series' other figures); default black.
 
     Returns:
         The ``(N, 3)`` array of axes, one row per digit (digit, saliency, occlusion).
@@ -86,7 +89,8 @@ def plot_attributions(images, saliency_maps, occlusion_maps, titles, fig=None, s
         if i >= n:
             continue
         axes[i, 0].imshow(_as_image(images[i]), cmap="gray")
-        axes[i, 0].set_title(titles[i], fontsize=FONT + 1)
+        axes[i, 0].set_title(titles[i], fontsize=FONT + 1,
+                             color="black" if title_colors is None else title_colors[i])
         im = _attribution(axes[i, 1], saliency_maps[i], "saliency", images[i])
         fig.colorbar(im, ax=axes[i, 1], shrink=0.85).ax.tick_params(labelsize=FONT)
         axes[i, 1].set_title("saliency\n|gradient|" if per_row > 1 else "saliency |gradient|", fontsize=FONT + 1)
