@@ -127,3 +127,13 @@ def test_epoch_times_far_beyond_the_work_are_blamed_on_the_machine():
     assert "mlp 1.1 s, the least; medium_cnn 19.2 s, the most (17.5 times as long, for 38.2 times the multiply-adds" \
         in line
     assert "what else the machine was doing" not in line  # 38 times the work: the time follows the network
+
+
+def test_results_table_says_where_each_time_per_epoch_was_measured():
+    history = pd.DataFrame({"train_seconds": [2.0, 4.0, 3.0], "valid_acc": [90.0, 95.0, 96.5]})
+    run = dict(model=lh.LeNet5(), history=history, test_acc=96.0, wrong=[1, 2, 3])
+    table = lh.results_table({"lenet5": {**run, "trained": True}, "lenet5_again": {**run, "trained": False}})
+    assert table["timed in"].tolist() == ["this run", "an earlier run"]
+    assert table.loc["lenet5", "s/epoch"] == 3.0 and table.loc["lenet5", "parameters"] == 61706
+    assert list(table.columns).index("timed in") == list(table.columns).index("s/epoch") + 1
+    assert "timed in" not in lh.results_table({"lenet5": run}).columns  # without the flag, no guess

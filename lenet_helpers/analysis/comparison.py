@@ -24,13 +24,17 @@ def results_table(results: dict) -> pd.DataFrame:
     Args:
         results: ``{label: dict(model=..., history=DataFrame, test_acc=%, wrong=indices)}``;
             ``history`` as returned by :func:`lenet_helpers.train` (its ``train_seconds``
-            column gives the speed).
+            column gives the speed); an optional ``trained`` (bool, as
+            :func:`~lenet_helpers.train_or_load` returns it) says whether the network was trained
+            in this run or loaded from an earlier one.
 
     Returns:
         A DataFrame indexed by label with columns ``parameters``, ``multiply-adds`` (per image),
-        ``input``, ``s/epoch`` (median wall time of a training pass, seconds), ``valid acc %``
-        (last epoch), ``test acc %``, ``test errors`` and ``reported`` (the figure the
-        network's source reports, as the model class declares it).
+        ``input``, ``s/epoch`` (median wall time of a training pass, seconds), ``timed in``
+        ("this run" or "an earlier run", only when the results say ``trained``: a loaded
+        checkpoint keeps the times of the run that made it, on whatever else that machine was
+        doing), ``valid acc %`` (last epoch), ``test acc %``, ``test errors`` and ``reported``
+        (the figure the network's source reports, as the model class declares it).
     """
 
     rows = {}
@@ -39,7 +43,9 @@ def results_table(results: dict) -> pd.DataFrame:
         c, h, w = model.input_shape
         rows[label] = {
             "parameters": count_parameters(model), "multiply-adds": multiply_adds(model), "input": f"{c}x{h}x{w}",
-            "s/epoch": float(history["train_seconds"].median()), "valid acc %": float(history["valid_acc"].iloc[-1]),
+            "s/epoch": float(history["train_seconds"].median()),
+            **({"timed in": "this run" if r["trained"] else "an earlier run"} if "trained" in r else {}),
+            "valid acc %": float(history["valid_acc"].iloc[-1]),
             "test acc %": float(r["test_acc"]), "test errors": len(r["wrong"]),
             "reported": getattr(model, "reported", "") or "-"}
     return pd.DataFrame.from_dict(rows, orient="index")
