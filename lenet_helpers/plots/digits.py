@@ -141,10 +141,11 @@ def plot_confused_pair(images, labels, predicted, probabilities, a: int, b: int,
     if not any(len(idx) for *_, idx, _ in directions):
         raise ValueError(f"no test digit of {a} is read as {b} or of {b} as {a}: choose a pair from the confusion matrix")
     directions = [d for d in directions if len(d[2])]
-    rows = [(len(idx) + ncols - 1) // ncols for _, _, idx, _ in directions]
     size = min(1.4, GRID_WIDTH_IN / ncols)
-    fig = plt.figure(figsize=(ncols * size, sum(r * (size + 0.48) + 0.35 for r in rows)), layout="constrained")
-    subs = np.atleast_1d(fig.subfigures(len(directions), 1, height_ratios=[r * (size + 0.48) + 0.35 for r in rows]))
+    # each direction: its rows of panels with two title lines (grid's size + 0.08 + 0.2 x 2), and its own title
+    heights = [(len(idx) + ncols - 1) // ncols * (size + 0.48) + 0.35 for _, _, idx, _ in directions]
+    fig = plt.figure(figsize=(ncols * size, sum(heights)), layout="constrained")
+    subs = np.atleast_1d(fig.subfigures(len(directions), 1, height_ratios=heights))
     for sub, (t, p, idx, total) in zip(subs, directions):
         plot_predictions(images[idx], labels[idx], predicted[idx], probabilities[idx], ncols=ncols, fig=sub,
                          show_true=True, title=f"{t} read as {p}: {len(idx)} shown of {total}")
