@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test lab install data benchmark gpu-speed gpu-check accuracy architectures reading site reference clean
 
-## run: set up .venv, get MNIST, execute notebooks 01-09 into artifacts/notebooks, print a summary
+## run: set up .venv, get MNIST, execute notebooks 01-13 into artifacts/notebooks, print a summary
 run: install data
 	$(PY) -m lenet_helpers run
 
@@ -46,7 +46,7 @@ architectures: install data
 gpu-speed: install data
 	$(PY) benchmarks/gpu_speed.py
 
-## gpu-check: issue 21's checks in one command: the CUDA tests of the training step, gpu_speed with torch.compile (output in artifacts/gpu_check)
+## gpu-check: the GPU checks in one command: the CUDA tests of the training step, gpu_speed with torch.compile (output in artifacts/gpu_check)
 gpu-check: install data
 	PYTHON=$(PY) bash benchmarks/gpu_check.sh
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Issue 21's GPU checks in one command, for a session lent a CUDA machine (the `device` tool), or
-# for anyone with an NVIDIA GPU: the CUDA tests of the training step (graph against eager), then
-# benchmarks/gpu_speed.py with the torch.compile row, output kept in $OUT (default artifacts/gpu_check).
+# The GPU checks of the training step in one command, for anyone with an NVIDIA GPU: the CUDA
+# tests of the training step (graph against eager), then benchmarks/gpu_speed.py with the
+# torch.compile row; output kept in $OUT (default artifacts/gpu_check).
 #
-#   bash benchmarks/gpu_check.sh                 # a machine with the project installed and MNIST in data/
+#   bash benchmarks/gpu_check.sh          # a machine with the project installed and MNIST in data/
 #
-# On a bare machine with PyTorch but without this project's MNIST copy (the lent H200: torch,
-# torchvision, pandas, matplotlib, seaborn, scikit-image, tqdm and pytest are there; nothing can
-# be downloaded), copy the four MNIST .gz files into .mnist/ first (ignored by git, about 11 MB):
-#   mkdir -p .mnist && cp ../shared/datasets/mnist/*.gz .mnist/ && echo /.mnist/ >> .git/info/exclude
-# and carry `.mnist`; the script unpacks them into data/MNIST/raw. Python is $PYTHON, else python3.
+# On a GPU server with PyTorch's stack installed (torch, torchvision, pandas, matplotlib, seaborn,
+# scikit-image, tqdm, pytest) but no internet and no MNIST, copy the four MNIST .gz files (a
+# torchvision download leaves them in data/MNIST/raw/) into .mnist/ in the project root first
+# (git ignores it once `echo /.mnist/ >> .git/info/exclude`); the script unpacks them into
+# data/MNIST/raw. Python is $PYTHON, else python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}

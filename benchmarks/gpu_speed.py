@@ -10,7 +10,7 @@ on the 5,000 validation digits every epoch and test once at the end:
   (c) the reference tutorial's pipeline on the same device: torchvision transforms applied to
       each PIL image in a DataLoader, ``loss.item()`` every step;
   (d) with ``--compile``: ``lh.train(torch.compile(model, mode="reduce-overhead"), cuda_graph=False)``,
-      the alternative issue 21 allowed (PyTorch compiles forward and backward with Triton and
+      the alternative PyTorch offers (it compiles forward and backward with Triton and
       replays them as CUDA graphs; the optimizer step stays eager). Its first epoch holds the
       compilation; the line under the table says whether this machine has the C compiler Triton
       looks for ($CC, gcc or clang), which a student's laptop may not.

@@ -14,7 +14,7 @@ PKG = Path(lh.__file__).parent
 SUBPACKAGES = {"data", "models", "training", "analysis", "readings", "digits", "plots", "tools"}
 #: Heavy libraries that only some lessons or tools need, imported inside the functions that use them;
 #: and torchsummary, one function's need, so that ``import lenet_helpers`` works where only PyTorch's
-#: own stack is installed (a lent GPU machine: ``benchmarks/gpu_check.sh``).
+#: own stack is installed (a bare GPU server: ``benchmarks/gpu_check.sh``).
 LAZY_OK = ("captum", "nbconvert", "papermill", "sklearn", "IPython", "torchsummary")
 
 
