@@ -80,6 +80,27 @@ def test_divergence_after_good_epochs_returns_them(data, monkeypatch):
     assert lh.evaluate(model, data.valid)[1] == pytest.approx(history["valid_acc"].iloc[-1])  # epoch 2's weights
     with pytest.raises(lh.SaveError, match="diverged in epoch 3"):
         lh.save_training_run(model, history, "unused.pt", "unused.csv")
+    with pytest.raises(lh.SaveError, match="diverged in epoch 3"):  # partial is for Ctrl-C, not for this
+        lh.save_training_run(model, history, "unused.pt", "unused.csv", partial=True)
+
+
+def test_save_partial_does_not_let_a_diverged_run_replace_the_model(tmp_path, data, monkeypatch):
+    ckpt, csv = tmp_path / "m.pt", tmp_path / "m.csv"
+    lh.train_and_save(epochs=1, checkpoint=ckpt, history_csv=csv, device="cpu", data=data, progress=False)
+    before = ckpt.read_bytes(), csv.read_bytes()
+    real, calls = loop.train_epoch, {"n": 0}
+
+    def train_epoch(*args, **kwargs):  # epoch 1 completes, epoch 2's loss becomes infinite
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise loop.NonFiniteLoss(math.inf, 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", train_epoch)
+    with pytest.raises(lh.SaveError, match=r"diverged in epoch 2 .*nothing saved, .*unchanged"):
+        lh.train_and_save(epochs=3, checkpoint=ckpt, history_csv=csv, device="cpu", data=data, progress=False,
+                          save_partial=True)
+    assert (ckpt.read_bytes(), csv.read_bytes()) == before
 
 
 def test_train_and_save_never_saves_a_diverged_run(tmp_path, data):

@@ -147,13 +147,15 @@ def _temp_name(path: Path) -> Path:
 def check_savable(history: pd.DataFrame | None, partial: bool, checkpoint: str | os.PathLike) -> None:
     """The one rule for saving a run: a run stopped by Ctrl-C never replaces a good model unless asked.
 
-    A run whose loss became NaN or infinite (``history.attrs["diverged"]``) is refused the same way.
+    A run whose loss became NaN or infinite (``history.attrs["diverged"]``) is always refused,
+    ``partial`` or not: ``partial`` is for a run stopped by Ctrl-C, and a diverged run's recipe
+    is what needs changing.
 
     Raises:
-        SaveError: ``history`` has no completed epoch, or :func:`~lenet_helpers.train` marked it
-            interrupted or diverged and ``partial`` is False.
+        SaveError: ``history`` has no completed epoch, :func:`~lenet_helpers.train` marked it
+            diverged, or marked it interrupted and ``partial`` is False.
     """
-    if history is not None and history.attrs.get("diverged") and not partial:
+    if history is not None and history.attrs.get("diverged"):
         raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or infinite): "
                         f"not saving over {checkpoint}; train again with a lower learning rate")
     if history is None or history.empty:
