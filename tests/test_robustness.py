@@ -185,6 +185,18 @@ def shipped_model():
     return model.eval()
 
 
+@pytest.mark.parametrize("name", ["lenet5_1998", "mlp"])
+def test_drawn_readings_prepare_each_network_its_own_input(name):
+    """lenet5_1998 pads 28 to 32 (not a resize), the MLP takes 28x28: each is read in its own preprocessing."""
+    lh.set_seed(0)
+    model = lh.build_model(name).eval()
+    drawn = drawn_digit_set(repeats=1, styles=[(64, 3)])
+    out = lh.drawn_readings(model, drawn)
+    x = torch.stack([lh.load_image(img, model=model) for img in drawn["image"]])
+    assert out["predicted"].tolist() == lh.predict(model, x)[0].tolist()
+    assert x.shape[1:] == model.input_shape
+
+
 @pytest.mark.parametrize("size, thickness", [(200, 40), (200, 28), (200, 2), (64, 10)])
 def test_shipped_model_reads_thick_markers_and_thin_pens(shipped_model, size, thickness):
     """The drawn set's extremes through lh.predict_image: before the page reading and the stroke

@@ -147,12 +147,16 @@ def break_changes(curves: pd.DataFrame, threshold: float = 90.0, reference: str 
 def drawn_readings(model: nn.Module, drawn: pd.DataFrame, normalize_stroke: bool = True) -> pd.DataFrame:
     """The model's reading of every image of :func:`~lenet_helpers.drawn_digit_set`, through :func:`~lenet_helpers.load_image`.
 
+    Each image is prepared in the preprocessing ``model`` declares (``resize32`` for LeNet-5,
+    ``pad32`` for ``lenet5_1998``, ``raw28`` for the 28x28 networks), so any registered network
+    can be compared on the same drawings.
+
     Returns:
         ``drawn`` without the images, plus ``predicted``, ``confidence`` (softmax probability
         of the reading, 0-1) and ``correct`` (bool).
     """
 
-    x = torch.stack([load_image(img, normalize_stroke=normalize_stroke) for img in drawn["image"]])
+    x = torch.stack([load_image(img, model=model, normalize_stroke=normalize_stroke) for img in drawn["image"]])
     predicted, probabilities = predict(model, x)
     out = drawn.drop(columns="image").copy()
     out["predicted"] = predicted.numpy()
