@@ -25,6 +25,7 @@ from lenet_helpers.training.checkpoint import save_history
 pytestmark = pytest.mark.browser
 NOTEBOOK = "11_draw_a_digit.ipynb"
 SEVEN = lh.EXAMPLE_STROKES["7 with a bar"]
+TWO_SEVENS = [[[30, 60], [110, 60], [60, 220]], [[170, 60], [250, 60], [200, 220]]]  # two digits side by side
 KERNEL_TIMEOUT = 300  # s: starting a kernel and running the notebook on a loaded 2-core machine
 READ_TIMEOUT = 60  # s: one reading after a stroke
 
@@ -212,7 +213,8 @@ def _canvas_ink(driver, canvas) -> int:
 
 @pytest.mark.parametrize("front_end", ["lab", "notebooks"])
 def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
-    """JupyterLab 4 (/lab) and Notebook 7 (/notebooks): run all, draw a 7 with a bar, Undo, Clear."""
+    """JupyterLab 4 (/lab) and Notebook 7 (/notebooks): run all, draw a 7 with a bar, Undo, Clear (in /lab also
+    touch and pen strokes at once, and two digits side by side, whose warning the panel shows)."""
     from selenium.webdriver.common.by import By
 
     start = time.monotonic()
@@ -256,6 +258,14 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
         both = _wait(browser, lambda d: (p := _panel(d)) and p["status"] == "ok" and p["strokes"] == "2" and p,
                      READ_TIMEOUT, "the reading of both strokes")
         assert both["digit"] == "7", f"the 7 drawn by touch and pen was read as {both['digit']}"
+        # two digits side by side: the reading's warning is shown under the answer, as notebook 09 prints it
+        browser.find_element(By.CSS_SELECTOR, ".lenet-sketchpad .lsp-clear").click()
+        _wait(browser, lambda d: (_panel(d) or {}).get("status") == "noink", READ_TIMEOUT, "the panel after Clear")
+        for stroke in TWO_SEVENS:
+            _draw(browser, canvas, stroke)
+        two = _wait(browser, lambda d: (p := _panel(d)) and p["status"] == "ok" and p["strokes"] == "2" and p,
+                    READ_TIMEOUT, "the reading of two digits side by side")
+        assert "Check: 2 separate marks of similar size" in two["text"], two["text"]
     print(f"{front_end}: drew a 7 with a bar, read as {panel['digit']} ({panel['text'].split()[1]}); Undo and Clear "
           f"worked{'; touch + pen strokes sent together were both read' if front_end == 'lab' else ''}; "
           f"{time.monotonic() - start:.0f} s")

@@ -48,6 +48,23 @@ def test_the_drawing_is_preprocessed_exactly_as_notebook_09():
     assert reading.steps["28x28 centred"].shape == (28, 28)
 
 
+TWO_SEVENS = [[[30, 60], [110, 60], [60, 220]], [[170, 60], [250, 60], [200, 220]]]  # two digits side by side
+
+
+def test_a_drawing_gets_the_same_warnings_as_a_file(trained_model):
+    """Two digits on the canvas, or a mark running off its edge: read as notebook 09 reads a file, warnings
+    and all, and the panel shows them under the answer; a clean 7 has none."""
+    model, _ = trained_model
+    for strokes, expected in ((TWO_SEVENS, "2 separate marks"), ([[[0, 20], [279, 20], [140, 279]]], "touches the edge")):
+        reading = lh.predict_strokes(model, strokes)
+        assert reading.warnings == lh.read_digit(model, rasterize_strokes(strokes)).warnings
+        assert reading.uncertain and any(expected in w for w in reading.warnings), reading.warnings
+        assert reading_panel(reading)["warnings"] == list(reading.warnings)
+    clean = lh.predict_strokes(model, SEVEN)
+    assert reading_panel(clean)["warnings"] == list(clean.warnings)
+    assert not any("separate marks" in w or "edge" in w for w in clean.warnings)
+
+
 def test_strokes_are_drawn_with_the_canvas_pen():
     img = np.asarray(rasterize_strokes([[[40, 140], [240, 140]]]))
     assert img.shape == (280, 280) and img[0, 0] == 255

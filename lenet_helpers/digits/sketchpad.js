@@ -164,6 +164,7 @@ function render({ model, el: root }) {
       const answer = el("div", "lsp-answer");
       answer.append(el("span", "lsp-digit", String(r.digit)), el("span", "lsp-confidence", r.confidence));
       panel.append(answer);
+      for (const warning of r.warnings || []) panel.append(el("div", "lsp-warning", `Check: ${warning}`));
       const row = el("div", "lsp-row");
       const bars = el("div", "lsp-bars");
       bars.append(el("div", "lsp-caption", "softmax over the 10 digits"));

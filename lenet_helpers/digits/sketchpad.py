@@ -4,7 +4,7 @@ Two layers, so that the logic is testable without a browser:
 
 * :func:`predict_strokes` is the plain function: pen strokes (lists of points in canvas
   pixels) are drawn with Pillow the way the canvas draws them, prepared by
-  :func:`~lenet_helpers.digits.page.preprocess_steps` exactly as notebook 09 prepares a photo,
+  :func:`~lenet_helpers.digits.page.read_digit` exactly as notebook 09 reads a photo (warnings too),
   and read by the model. It returns a :class:`~lenet_helpers.DigitReading` (digit, probabilities, every
   preprocessing step, the conv1 and conv2 feature maps) or :class:`NoInk`.
 * :class:`Sketchpad` is the widget: a square canvas (mouse, touch and pen through pointer
@@ -25,8 +25,7 @@ import torch
 from matplotlib import colormaps
 from PIL import Image
 
-from lenet_helpers.analysis.evaluation import predict
-from lenet_helpers.digits.page import DigitReading, ImageError, preprocess_steps
+from lenet_helpers.digits.page import DigitReading, ImageError, read_digit
 from lenet_helpers.digits.synthetic import CANVAS_SIZE, PEN_WIDTH, _points, rasterize_strokes
 from lenet_helpers.models.hooks import feature_maps
 from lenet_helpers.readings.text import format_confidence
@@ -62,12 +61,12 @@ def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,
                     pen_width: int = PEN_WIDTH) -> DigitReading | NoInk:
     """Read a drawing given as pen strokes: the sketchpad's whole drawing-to-prediction path.
 
-    The strokes are drawn with :func:`rasterize_strokes`, prepared by
-    :func:`~lenet_helpers.digits.page.preprocess_steps` (ink made bright on black, cropped, fitted
-    in 20x20, centred by centre of mass in 28x28, then the model's own input preprocessing:
-    the MNIST recipe of LeCun et al. 1998, section III.A, exactly as notebook 09), and read by
-    ``model`` (softmax probabilities, and the conv1/conv2 feature maps where its
-    ``feature_layers`` has them).
+    The strokes are drawn with :func:`rasterize_strokes` and read by
+    :func:`~lenet_helpers.digits.page.read_digit`, exactly as notebook 09 reads a photo (ink made
+    bright on black, cropped, fitted in 20x20, centred by centre of mass in 28x28, then the
+    model's own input preprocessing: the MNIST recipe of LeCun et al. 1998, section III.A), with
+    the same warnings (two separate marks, a mark touching the edge, an unsure model); the
+    conv1/conv2 feature maps are added where the model's ``feature_layers`` has them.
 
     Args:
         model: a trained registered model (``lh.build_model`` / ``lh.load_checkpoint``), any
@@ -85,16 +84,14 @@ def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,
     if not any(len(_points(s)) for s in strokes):
         return NoInk()
     try:
-        steps = preprocess_steps(image, model=model)  # the model's own input preprocessing
+        reading = read_digit(model, image)  # notebook 09's reading of a file: same steps, same warnings
     except ImageError:
         return NoInk()
-    x = steps["model input"]
-    digits, probabilities = predict(model, x)
-    maps = {}
     if any(k in getattr(model, "feature_layers", {}) for k in MAP_LAYERS):  # the model contract's layer names
-        captured = feature_maps(model, x)
-        maps = {k: captured[k] for k in MAP_LAYERS if k in captured}
-    return DigitReading(int(digits[0]), probabilities[0], steps=steps, maps=maps, image=image)
+        captured = feature_maps(model, reading.steps["model input"])
+        reading.maps = {k: captured[k] for k in MAP_LAYERS if k in captured}
+    reading.image = image
+    return reading
 
 
 def _png_data_url(arr: np.ndarray) -> str:
@@ -145,7 +142,8 @@ def reading_panel(reading: DigitReading | NoInk, model_name: str = "") -> dict:
     ``confidence`` (text of :func:`~lenet_helpers.readings.format_confidence`),
     ``probabilities`` (10 floats), ``bars`` (10 confidence texts), ``images``
     (``[caption, PNG data URL]`` pairs: the 28x28 image, the model input, the conv1 and
-    conv2 maps) and ``note`` (why maps are missing, if they are).
+    conv2 maps), ``warnings`` (the reading's warnings, shown under the answer: why it may be
+    wrong) and ``note`` (why maps are missing, if they are).
     """
     if isinstance(reading, NoInk):
         return {"status": "noink", "message": reading.message}
@@ -169,7 +167,8 @@ def reading_panel(reading: DigitReading | NoInk, model_name: str = "") -> dict:
                 "(a model without convolutional layers sees the image as one long vector)")
     return {"status": "ok", "message": str(reading), "digit": reading.digit,
             "confidence": format_confidence(reading.confidence), "probabilities": probs,
-            "bars": [format_confidence(p) for p in probs], "images": images, "note": note}
+            "bars": [format_confidence(p) for p in probs], "images": images,
+            "warnings": list(reading.warnings), "note": note}
 
 
 def _model_name(model) -> str:
