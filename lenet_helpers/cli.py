@@ -20,8 +20,8 @@ import sys
 from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnist_datasets, mnist_tensors, raw_dir
 from lenet_helpers.digits.page import read_digit
 from lenet_helpers.models import available_models, models_table
-from lenet_helpers.readings.text import format_confidence
-from lenet_helpers.settings import checkpoint_path
+from lenet_helpers.readings.text import count, format_confidence
+from lenet_helpers.settings import checkpoint_path, display_path, history_path, models_dir
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
 from lenet_helpers.training.checkpoint import load_checkpoint
@@ -61,7 +61,13 @@ def _load_model(args):
 
     try:
         if args.checkpoint:
-            return load_checkpoint(args.checkpoint)[0]
+            model, meta = load_checkpoint(args.checkpoint)
+            figures = [count(meta["epochs"], "epoch")] if isinstance(meta.get("epochs"), int) else []
+            figures += [f"{label} {meta[key]:.2f}%" for key, label in (("valid_acc", "valid accuracy"),
+                                                                       ("test_acc", "test accuracy"))
+                        if isinstance(meta.get(key), (int, float))]
+            _stderr(f"Using {args.checkpoint} ({', '.join([getattr(model, 'name', type(model).__name__), *figures])})")
+            return model
         return load_trained_model(device="cpu", echo=_stderr)[0]
     except (FileNotFoundError, RuntimeError) as exc:  # CheckpointError is a RuntimeError
         _error(args.checkpoint or checkpoint_path(), exc)
@@ -185,12 +191,13 @@ def cmd_reference(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
     sub = parser.add_subparsers(dest="command", required=True)
-    ckpt_help = f"checkpoint file (default {checkpoint_path()})"
-    use_help = (f"checkpoint file (default {checkpoint_path()} if it exists, else the reference model "
+    ckpt_help = (f"checkpoint file (default {display_path(checkpoint_path())} for lenet5, "
+                 f"{display_path(models_dir())}/NAME.pt for another --model)")
+    use_help = (f"checkpoint file (default {display_path(checkpoint_path())} if it exists, else the reference model "
                 f"shipped with lenet_helpers)")
 
     p = sub.add_parser("predict", help="read handwritten digits in image files (PNG, JPEG, ...)")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each (PNG, JPEG, TIFF, ...)")
     p.add_argument("--checkpoint", default=None, help=use_help)
     p.set_defaults(func=cmd_predict)
 
@@ -210,11 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"label smoothing of the cross-entropy (default {d.label_smoothing:g})")
     p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=d.lr_schedule,
                    help=f"cosine decay to 0 or constant (default {d.lr_schedule})")
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help=f"random seed of the initial weights, batch order and augmentation (default {d.seed})")
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
     p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
-    p.add_argument("--history", default=None, help="history CSV (default artifacts/training_history.csv)")
+    p.add_argument("--history", default=None,
+                   help=f"history CSV (default {display_path(history_path())} beside the default checkpoint, "
+                        f"else CHECKPOINT-NAME_history.csv beside the checkpoint)")
     p.add_argument("--save-partial", action="store_true",
                    help="on Ctrl-C, save the completed epochs (default: keep the old checkpoint untouched)")
     p.set_defaults(func=cmd_train)

@@ -59,11 +59,13 @@ def display_path(path: str | os.PathLike) -> str:
 
     Outputs of executed notebooks then carry no absolute path of the machine that made them
     (``artifacts/models/lenet5.pt`` rather than ``/home/ana/course/artifacts/models/lenet5.pt``).
+    Inside a ``$LENET_ARTIFACTS_DIR`` elsewhere the path starts with that variable's name
+    (``$LENET_ARTIFACTS_DIR/lenet5_mnist.pt``), which a shell expands to the real place.
     """
     path = Path(path).resolve()
-    env = os.environ.get("LENET_ARTIFACTS_DIR")
-    art = Path(env).expanduser().resolve() if env else REPO_ROOT / "artifacts"
-    for base, prefix in ((art, Path("artifacts")), (REPO_ROOT, Path("."))):
+    art = artifacts_dir()
+    named = "artifacts" if art == (REPO_ROOT / "artifacts").resolve() else "$LENET_ARTIFACTS_DIR"
+    for base, prefix in ((art, Path(named)), (REPO_ROOT, Path("."))):
         try:
             return str(prefix / path.relative_to(base))
         except ValueError:

@@ -29,7 +29,9 @@ def test_predict_good_and_bad_inputs(tmp_path, checkpoint, capsys):
     assert code == 1
     assert re.fullmatch(rf"{re.escape(str(good))}: 7 \((>99\.9|\d+\.\d)%\)\n", out)
     lines = err.strip().splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4  # which model, then one line per bad file
+    assert re.fullmatch(rf"Using {re.escape(str(checkpoint))} \(lenet5, 2 epochs, valid accuracy \d+\.\d\d%"
+                        rf"(, test accuracy \d+\.\d\d%)?\)", lines.pop(0)), lines
     assert lines[0].startswith(f"{text}: error: ") and "not a readable image" in lines[0]
     assert lines[1].startswith(f"{blank}: error: no ink found")
     assert lines[2].startswith(f"{missing}: error: ") and "does not exist" in lines[2]

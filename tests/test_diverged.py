@@ -107,7 +107,7 @@ def test_train_and_save_never_saves_a_diverged_run(tmp_path, data):
     ckpt, csv = tmp_path / "m.pt", tmp_path / "m.csv"
     lh.train_and_save(epochs=1, checkpoint=ckpt, history_csv=csv, device="cpu", data=data, progress=False)
     before = ckpt.read_bytes(), csv.read_bytes()
-    with pytest.raises(lh.SaveError, match=r"diverged in epoch 1 .*nothing saved, .*m\.pt \(trained 1 epochs.*unchanged"):
+    with pytest.raises(lh.SaveError, match=r"diverged in epoch 1 .*nothing saved, .*m\.pt \(trained 1 epoch,.*unchanged"):
         lh.train_and_save(epochs=2, checkpoint=ckpt, history_csv=csv, device="cpu", data=nan_data(), progress=False)
     assert (ckpt.read_bytes(), csv.read_bytes()) == before
     assert lh.SaveError("x")._render_traceback_() == ["SaveError: x"]  # one line in a notebook, no traceback

@@ -24,6 +24,7 @@ from lenet_helpers.training.runs import TrainingInterrupted
 from lenet_helpers.training.runs import SaveError
 from lenet_helpers.training.checkpoint import HISTORY_COLUMNS, save_checkpoint
 from lenet_helpers.training.checkpoint import save_history
+from lenet_helpers.settings import REFERENCE_DIR
 from test_training import synthetic
 
 
@@ -179,6 +180,41 @@ def test_bad_destinations_fail_before_training(tmp_path, data, monkeypatch):
     assert no_temp_files(tmp_path) == []
 
 
+def test_rules_that_refuse_the_save_are_checked_before_training(tmp_path, data, monkeypatch):
+    """One file for both, or the shipped reference model's folder: refused before a minute of training is spent."""
+    monkeypatch.setattr("lenet_helpers.training.runs.train", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SaveError, match="must be two different files"):
+        lh.train_and_save(epochs=1, checkpoint=tmp_path / "x.pt", history_csv=tmp_path / "x.pt", device="cpu", data=data)
+    with pytest.raises(SaveError, match="holds the reference model shipped with lenet_helpers: no training run"):
+        lh.train_and_save(epochs=1, checkpoint=REFERENCE_DIR / "mine.pt", device="cpu", data=data)
+    assert not (REFERENCE_DIR / "mine.pt").exists() and not (REFERENCE_DIR / "mine_history.csv").exists()
+
+
+def test_where_a_run_is_saved_when_not_told(tmp_path, data, monkeypatch):
+    """LeNet-5 to the series' model, another network beside notebook 10's, a lone checkpoint with its own history."""
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    assert saving.run_paths() == (tmp_path / "lenet5_mnist.pt", tmp_path / "training_history.csv")
+    assert saving.run_paths("small_cnn") == (tmp_path / "models" / "small_cnn.pt",
+                                             tmp_path / "models" / "small_cnn_history.csv")
+    assert saving.run_paths("mlp", tmp_path / "x.pt") == (tmp_path / "x.pt", tmp_path / "x_history.csv")
+    lh.train_and_save(epochs=1, device="cpu", data=data, progress=False)  # your LeNet-5
+    mine = (tmp_path / "lenet5_mnist.pt").read_bytes(), (tmp_path / "training_history.csv").read_bytes()
+    lh.train_and_save("lenet5_modern", epochs=1, device="cpu", data=data, progress=False)  # another network
+    assert lh.load_checkpoint(tmp_path / "models" / "lenet5_modern.pt")[1]["architecture"] == "lenet5_modern"
+    assert (tmp_path / "models" / "lenet5_modern_history.csv").is_file()
+    lh.train_and_save(epochs=1, checkpoint=tmp_path / "other.pt", device="cpu", data=data, progress=False)
+    assert (tmp_path / "other_history.csv").is_file()
+    assert ((tmp_path / "lenet5_mnist.pt").read_bytes(), (tmp_path / "training_history.csv").read_bytes()) == mine
+
+
+def test_paths_are_shown_as_a_student_finds_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("LENET_ARTIFACTS_DIR", raising=False)
+    assert lh.settings.display_path(lh.settings.REPO_ROOT / "artifacts" / "lenet5_mnist.pt") == "artifacts/lenet5_mnist.pt"
+    monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
+    assert lh.settings.display_path(tmp_path / "lenet5_mnist.pt") == "$LENET_ARTIFACTS_DIR/lenet5_mnist.pt"
+    assert lh.settings.display_path("/elsewhere/m.pt") == "/elsewhere/m.pt"
+
+
 def cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "lenet_helpers", *map(str, args)], capture_output=True, text=True,
                           timeout=300, **kwargs)
@@ -213,6 +249,6 @@ def test_sigint_during_training_exits_130_and_keeps_the_model(tmp_path, mnist):
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and re.match(r"train: error: interrupted \(Ctrl-C\): stopped after \d completed epoch", lines[0])
-    assert "trained 1 epochs" in lines[0] and "unchanged" in lines[0] and "--save-partial" in lines[0]
+    assert "trained 1 epoch," in lines[0] and "unchanged" in lines[0] and "--save-partial" in lines[0]
     assert ckpt.read_bytes() == before and not csv.exists()
     assert no_temp_files(tmp_path) == []

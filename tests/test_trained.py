@@ -53,11 +53,11 @@ def test_the_augmented_model_is_yours_when_you_trained_it(artifacts):
     lines = []
     _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
     assert meta["source"] == "reference" and meta["augment"] is True
-    assert "No augmented model of yours at artifacts/models/lenet5_augment.pt" in lines[0]
+    assert "No augmented model of yours at $LENET_ARTIFACTS_DIR/models/lenet5_augment.pt" in lines[0]
     own, _ = trained.own_paths("lenet5_augment")
     small_checkpoint(own, test_acc=42.0)
     _, _, meta = lh.load_trained_model(device="cpu", echo=lines.append, name="lenet5_augment")
-    assert meta["source"] == "yours" and "Using your augmented model artifacts/models/lenet5_augment.pt" in lines[1]
+    assert meta["source"] == "yours" and "Using your augmented model $LENET_ARTIFACTS_DIR/models/lenet5_augment.pt" in lines[1]
     with pytest.raises(ValueError, match="no reference model named 'lenet6'"):
         lh.load_trained_model(device="cpu", name="lenet6")
 
@@ -81,7 +81,7 @@ def test_load_trained_model_uses_yours_else_the_reference_one(artifacts):
     lines.clear()
     _, history, meta = lh.load_trained_model(device="cpu", echo=lines.append)
     assert meta["source"] == "yours" and lines == [
-        "Using your model artifacts/lenet5_mnist.pt: 1 epochs, valid accuracy 10.50%, test accuracy 12.50%"]
+        "Using your model $LENET_ARTIFACTS_DIR/lenet5_mnist.pt: 1 epoch, valid accuracy 10.50%, test accuracy 12.50%"]
     assert list(history["valid_acc"]) == [10.5]
 
 

@@ -78,6 +78,12 @@ def show(lines, width: int = WIDTH) -> None:
         print(textwrap.fill(line, width, initial_indent="* ", subsequent_indent="  "))
 
 
+def count(n, noun: str) -> str:
+    """``n`` and ``noun``, the noun plural unless ``n`` is 1: ``count(1, "epoch")`` is "1 epoch",
+    ``count(15, "epoch")`` "15 epochs"; a missing ``n`` (None) prints as "?"."""
+    return f"{'?' if n is None else n} {noun}{'' if n == 1 else 's'}"
+
+
 def _a(digit) -> str:
     """"a 7", "an 8": the article for a digit read aloud."""
     return f"an {int(digit)}" if int(digit) == 8 else f"a {int(digit)}"

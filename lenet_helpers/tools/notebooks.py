@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lenet_helpers.readings.text import count
 from lenet_helpers.settings import REPO_ROOT, artifacts_dir, checkpoint_path
 from lenet_helpers.training.checkpoint import load_checkpoint
 
@@ -103,7 +104,7 @@ def summary(results: pd.DataFrame) -> str:
              f"total: {results['seconds'].sum():.1f} s"]
     try:
         _, meta = load_checkpoint(checkpoint_path())
-        lines.append(f"after {meta.get('epochs')} epochs: valid accuracy {meta.get('valid_acc'):.2f}%, "
+        lines.append(f"after {count(meta.get('epochs'), 'epoch')}: valid accuracy {meta.get('valid_acc'):.2f}%, "
                      f"test accuracy {meta.get('test_acc'):.2f}%")
         lines.append(f"checkpoint: {checkpoint_path()}")
     except (FileNotFoundError, RuntimeError) as exc:

@@ -43,6 +43,7 @@ from pathlib import Path
 import nbformat
 
 from lenet_helpers.models import count_parameters
+from lenet_helpers.readings.text import count
 from lenet_helpers.settings import REPO_ROOT, artifacts_dir, data_dir, figures_dir, machine
 from lenet_helpers.tools.notebooks import run_notebook
 from lenet_helpers.training.checkpoint import load_checkpoint
@@ -555,7 +556,7 @@ def _results_rows(checkpoint: Path | None) -> tuple[str, list[tuple[str, str]]]:
 
         rows = [("model", f"{html.escape(str(meta.get('architecture', type(model).__name__)))}, "
                           f"{count_parameters(model):,} parameters")]
-        training = f"{meta.get('epochs', '?')} epochs, seed {meta.get('seed', '?')}"
+        training = f"{count(meta.get('epochs'), 'epoch')}, seed {meta.get('seed', '?')}"
         if meta.get("augment"):
             training += ", with augmentation"
         if meta.get("subset"):
@@ -690,13 +691,13 @@ def render_index(pages: list[Page], checkpoint: Path | None, built: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>LeNet-5 on MNIST: a course in {len(pages)} notebooks</title>
+<title>LeNet-5 on MNIST: a course in {count(len(pages), 'notebook')}</title>
 <style type="text/css">{INDEX_CSS}{SITE_CSS}</style>
 </head>
 <body>
 <div class="site-index">
 <h1>LeNet-5 on MNIST</h1>
-<p class="lead">A hands-on course in {len(pages)} Jupyter notebooks: build, train and take apart LeNet-5
+<p class="lead">A hands-on course in {count(len(pages), 'Jupyter notebook')}: build, train and take apart LeNet-5
 (LeCun et al. 1998), a classic convolutional network for reading handwritten digits, on the MNIST
 digits.</p>
 <p>Notebooks 01-09 follow <em>the reference tutorial</em>, a PyTorch tutorial that trains LeNet-5 on

@@ -40,6 +40,7 @@ import pandas as pd
 import torch
 
 from lenet_helpers.files import atomic_write
+from lenet_helpers.readings.text import count
 from lenet_helpers.settings import (
     REFERENCE_DIR,
     checkpoint_path,
@@ -193,7 +194,7 @@ def load_trained_model(device=None, echo: Callable[[str], Any] = print, name: st
                  f"shipped with lenet_helpers")
         history = _history_of(meta, REFERENCE_DIR / files.history)
     meta = dict(meta, source=source, path=str(own if source == "yours" else reference_checkpoint(name)))
-    figures = [f"{meta.get('epochs', '?')} epochs"]
+    figures = [count(meta.get("epochs"), "epoch")]
     for key, label in (("valid_acc", "valid accuracy"), ("test_acc", "test accuracy")):
         if isinstance(meta.get(key), (int, float)):
             figures.append(f"{label} {meta[key]:.2f}%")
