@@ -61,3 +61,26 @@ def test_occlusion_rejects_bad_arguments():
         lh.occlusion(model, torch.zeros(1, 32, 32), target=0, patch=0)
     with pytest.raises(ValueError, match="one per image"):
         lh.occlusion(model, torch.zeros(2, 1, 32, 32), target=[0, 1, 0])
+
+
+def test_a_network_that_ends_in_a_softmax_is_explained_like_its_logits_twin():
+    """dropout_cnn(softmax_output=True) returns probabilities: occlusion must not apply softmax twice
+    (it flattened every drop about tenfold), and saliency differentiates log p, the closest score to a logit."""
+    torch.manual_seed(0)
+    logits_net = lh.build_model("dropout_cnn").eval()
+    probs_net = lh.build_model("dropout_cnn", softmax_output=True).eval()
+    probs_net.load_state_dict(logits_net.state_dict())
+    x = torch.randn(2, *logits_net.input_shape)
+    assert torch.allclose(lh.predict(probs_net, x)[1], lh.predict(logits_net, x)[1], atol=1e-6)
+    assert torch.allclose(lh.occlusion(probs_net, x, target=3), lh.occlusion(logits_net, x, target=3), atol=1e-5)
+
+    class LogSoftmax(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = logits_net
+
+        def forward(self, inputs):
+            return torch.log_softmax(self.net(inputs), dim=1)
+
+    expected = lh.saliency(LogSoftmax().eval(), x, target=3)
+    assert torch.allclose(lh.saliency(probs_net, x, target=3), expected, rtol=1e-3, atol=1e-6)

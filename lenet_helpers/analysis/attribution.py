@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lenet_helpers.analysis.evaluation import softmax_of
 from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD
 
 #: Grey of the occluding patch as a pixel value in [0, 1] (Zeiler & Fergus' grey square);
@@ -52,7 +53,9 @@ def saliency(model: nn.Module, images: torch.Tensor, target=None) -> torch.Tenso
 
     Simonyan et al. (2014), section 3, via ``captum.attr.Saliency(model).attribute(..., abs=True)``.
     Large values mark pixels where a small change of grey would move the class's score most.
-    The gradient of the logit (the class score before softmax) is taken, as in the paper.
+    The gradient of the logit (the class score before softmax) is taken, as in the paper; for a
+    model whose forward ends in a softmax (``returns_probabilities``), of the log-probability,
+    the closest score left (the logit minus the log of the softmax's denominator).
 
     Args:
         model: a classifier returning logits ``(N, 10)``; put in eval mode, not changed.
@@ -72,7 +75,12 @@ def saliency(model: nn.Module, images: torch.Tensor, target=None) -> torch.Tenso
     images = _batch(images).to(_device(model))
     target = _targets(model, images, target)
     inputs = images.clone().requires_grad_(True)
-    attr = Saliency(model).attribute(inputs, target=target, abs=True)
+    if getattr(model, "returns_probabilities", False):  # the logit is gone: log p = logit - logsumexp
+        def scores(x):
+            return torch.log(model(x).clamp_min(1e-30))
+    else:
+        scores = model
+    attr = Saliency(scores).attribute(inputs, target=target, abs=True)
     return attr.detach().sum(1).cpu()  # one channel: sum = squeeze
 
 
@@ -112,7 +120,7 @@ def occlusion(model: nn.Module, images: torch.Tensor, target=None, patch: int = 
     baseline = (fill - MNIST_MEAN) / MNIST_STD  # the grey in the model's normalised units
 
     def probabilities(x):
-        return torch.softmax(model(x), dim=1)
+        return softmax_of(model, model(x))
 
     with torch.no_grad():
         attr = Occlusion(probabilities).attribute(

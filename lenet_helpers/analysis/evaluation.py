@@ -36,11 +36,16 @@ def predict(model: nn.Module, images, device=None, batch_size: int = 1000) -> tu
     device = torch.device(device) if device is not None else next(model.parameters()).device
     probs = []
     for start in range(0, len(images), batch_size):
-        outputs = model(images[start:start + batch_size].to(device))
-        # A model whose forward already ends in a softmax declares it (returns_probabilities).
-        probs.append((outputs if getattr(model, "returns_probabilities", False) else torch.softmax(outputs, dim=1)).cpu())
+        probs.append(softmax_of(model, model(images[start:start + batch_size].to(device))).cpu())
     probabilities = torch.cat(probs) if probs else torch.empty(0, 10)
     return probabilities.argmax(1), probabilities
+
+
+def softmax_of(model: nn.Module, outputs: torch.Tensor) -> torch.Tensor:
+    """The class probabilities ``(N, 10)`` of ``model``'s ``outputs``: their softmax, unless the
+    model's forward already ends in a softmax and declares it (``returns_probabilities``: the
+    reference project's network), whose outputs are returned as they are."""
+    return outputs if getattr(model, "returns_probabilities", False) else torch.softmax(outputs, dim=1)
 
 
 def _check_images(images, shape: tuple) -> torch.Tensor:
