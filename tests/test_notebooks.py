@@ -187,8 +187,14 @@ def test_site_of_the_executed_series_in_chromium(series, tmp_path):
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist):
     monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
     path = next(p for p in notebook_paths() if p.name.startswith("02"))
-    with pytest.raises(NotebookError, match=r"02_resizing_32x32.ipynb failed in cell \d+ .*ValueError"):
+    good = tmp_path / path.name
+    good.write_text("the last good executed copy")
+    with pytest.raises(NotebookError, match=r"(?s)02_resizing_32x32.ipynb failed in cell \d+ .*ValueError.*failed/02_"):
         run_notebook(path, tmp_path, {"BATCH_SIZE": 0})
+    # the failed run's copy is kept apart; the folder the site reads holds no half-executed copy
+    assert good.read_text() == "the last good executed copy"
+    assert "ValueError" in (tmp_path / "failed" / path.name).read_text()
+    assert not list(tmp_path.glob(".*.ipynb"))
 
 
 def _legibility_warnings(nb) -> list[str]:

@@ -53,11 +53,16 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
         output_dir: where the executed copy goes; default ``artifacts/notebooks``.
         timeout: seconds any one cell may take.
 
+    The notebook is executed into a hidden file beside the copy and renamed over it only when
+    every cell ran, so ``output_dir`` never holds a half-executed copy that the site or
+    ``make site`` would take for a finished one, and a failed run keeps the last good copy.
+
     Returns:
         ``(executed copy's path, wall time in seconds)``.
 
     Raises:
-        NotebookError: a cell raised; the message names the notebook, the cell and the error.
+        NotebookError: a cell raised; the message names the notebook, the cell and the error,
+            and where the failed run's copy (with the traceback) is: ``<output_dir>/failed/``.
     """
     import papermill as pm
 
@@ -65,17 +70,25 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
     out_dir = Path(output_dir) if output_dir else artifacts_dir() / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / path.name
+    running = out_dir / f".{path.stem}.running.ipynb"
     start = time.perf_counter()
     with _headless_kernel_env():
         try:
-            pm.execute_notebook(str(path), str(output), parameters=parameters or {}, kernel_name="python3",
+            pm.execute_notebook(str(path), str(running), parameters=parameters or {}, kernel_name="python3",
                                 cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
         except pm.PapermillExecutionError as exc:
+            failed = out_dir / "failed" / path.name
+            failed.parent.mkdir(exist_ok=True)
+            os.replace(running, failed)
             first_line = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
             raise NotebookError(
                 f"{path.name} failed in cell {exc.exec_count} (`{first_line}`): {exc.ename}: {exc.evalue}\n"
-                f"The executed copy with the traceback is {output}"
+                f"The executed copy with the traceback is {failed}"
             ) from None
+        except BaseException:
+            running.unlink(missing_ok=True)  # Ctrl-C, a dead kernel: no half-executed copy left behind
+            raise
+    os.replace(running, output)
     return output, time.perf_counter() - start
 
 
