@@ -30,8 +30,9 @@ def cli(*args, env=None, timeout=120, **kw):
 
 
 def one_line_error(text: str, where: str = "") -> str:
-    """The stderr of a command that failed cleanly: exactly one ``what: error: ...`` line, no traceback."""
-    lines = text.strip().splitlines()
+    """The stderr of a command that failed cleanly: exactly one ``what: error: ...`` line, no traceback
+    (beside the line that says which model a command uses: ``Using ...``)."""
+    lines = [line for line in text.strip().splitlines() if not line.startswith("Using ")]
     assert "Traceback" not in text and len(lines) == 1, text
     assert ": error: " in lines[0] and lines[0].startswith(where), lines[0]
     return lines[0]

@@ -205,10 +205,16 @@ def _read_payload(path: Path, fix: str) -> dict:
     except MemoryError:
         raise CheckpointError(f"{path} is too large to load: it is not a LeNet checkpoint; {fix}") from None
     except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ValueError, ... on damage
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a PyTorch file: {first}); {fix}") from None
+        if "weights_only" in str(exc):  # PyTorch's safe loader met Python objects, maybe code, beyond tensors
+            raise CheckpointError(f"{path} holds Python objects beyond tensors, which weights_only=True does not "
+                                  f"load (a pickle can run code): it is not a lenet_helpers checkpoint; load only "
+                                  f"files of this series (lh.save_training_run)") from None
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated, damaged or not a PyTorch file: "
+                              f"{type(exc).__name__}); {fix}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} was not written by lenet_helpers (lh.save_training_run); {fix}")
+        raise CheckpointError(f"{path} is a PyTorch file not written by lenet_helpers (lh.save_training_run): "
+                              f"give a checkpoint of this series (artifacts/lenet5_mnist.pt, artifacts/models/), or "
+                              f"train one (notebook 04 or `python -m lenet_helpers train`)") from None
     meta, state = payload.get("metadata"), payload.get("state_dict")
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path} has metadata of type {type(meta).__name__}, not a dict: it is damaged "
