@@ -188,8 +188,15 @@ def cmd_reference(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line, as every other error of the package (no usage block)."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
+    parser = _Parser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     ckpt_help = (f"checkpoint file (default {display_path(checkpoint_path())} for lenet5, "
                  f"{display_path(models_dir())}/NAME.pt for another --model)")
