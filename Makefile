@@ -50,7 +50,7 @@ gpu-speed: install data
 gpu-check: install data
 	PYTHON=$(PY) bash benchmarks/gpu_check.sh
 
-## reading: predict on real handwriting given as files (MNIST test digits in 15 renderings), vs the same digits as tensors
+## reading: predict on real handwriting given as files (MNIST test digits in 17 renderings), vs the same digits as tensors
 reading: install data
 	$(PY) benchmarks/reading.py
 

@@ -11,7 +11,8 @@ with the model's answer on the same digits as tensors (the MNIST preprocessing, 
   scaled to 32, 64 and 200 pixels high, in both polarities;
 * scaled 8x with MNIST's own margin (224 px), dark ink on white: clean, JPEG quality 30, a
   soft shadow across the page, paper texture with ruled lines, a mild blur, a thicker and a
-  thinner pen (grey-level dilation and erosion).
+  thinner pen (grey-level dilation and erosion), the whole page photographed on a darker
+  desk, straight and turned 10 degrees.
 
     python benchmarks/reading.py                       # 600 digits, the shipped reference model
     python benchmarks/reading.py --n 100 --checkpoint artifacts/lenet5_mnist.pt
@@ -86,8 +87,32 @@ def _ruled(paper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.minimum(paper, lines) * 0.95 + grain
 
 
-def renderings(d: np.ndarray, rng: np.random.Generator) -> dict[str, Image.Image]:
-    """Every rendering of one MNIST digit ``d`` (28x28 uint8, white ink on black) as a PIL image."""
+def _on_desk(paper: np.ndarray, rng: np.random.Generator, turn: float = 0.0) -> np.ndarray:
+    """The page photographed whole, lying on a darker desk: a wood-grey desk (35% brightness,
+    grain), the page (92% white, a light gradient) somewhere on it at half its size or more,
+    turned ``turn`` degrees, the picture slightly blurred."""
+    page = Image.fromarray((np.clip(paper * 0.92 * np.linspace(1.0, 0.9, paper.shape[1])[None, :], 0, 1) * 255)
+                           .round().astype(np.uint8), mode="L")
+    mask = Image.new("L", page.size, 255)
+    if turn:
+        page, mask = page.rotate(turn, Image.BICUBIC, expand=True), mask.rotate(turn, Image.BICUBIC, expand=True)
+    h, w = paper.shape
+    H, W = round(h * rng.uniform(1.5, 2.0)), round(w * rng.uniform(1.5, 2.0))
+    desk = 0.35 + ndimage.gaussian_filter(rng.normal(0, 0.05, (H, W)).astype(np.float32), (1.0, 6.0))
+    out = Image.fromarray((np.clip(desk, 0, 1) * 255).round().astype(np.uint8), mode="L")
+    y, x = (int(rng.integers(0, max(1, s - p))) for s, p in ((H, page.size[1]), (W, page.size[0])))
+    out.paste(page, (x, y), mask)
+    return np.asarray(out.filter(ImageFilter.GaussianBlur(1)), dtype=np.float32) / 255
+
+
+def renderings(d: np.ndarray, rng: np.random.Generator, desk_rng: np.random.Generator | None = None
+               ) -> dict[str, Image.Image]:
+    """Every rendering of one MNIST digit ``d`` (28x28 uint8, white ink on black) as a PIL image.
+
+    ``desk_rng`` places the page on the desk (default ``rng``); its own generator keeps the
+    other renderings' random paper grain as it was before the desk renderings were added.
+    """
+    desk_rng = rng if desk_rng is None else desk_rng
     out = {"raw 28x28, white on black": Image.fromarray(d), "raw 28x28, dark on white": Image.fromarray(255 - d)}
     for height in (32, 64, 200):
         out[f"tight {height} px, dark on white"] = lh.crop_to_ink(d, height, dark_ink=True)
@@ -101,6 +126,8 @@ def renderings(d: np.ndarray, rng: np.random.Generator) -> dict[str, Image.Image
     out["8x, mild blur (sigma 2 px)"] = _image(paper).filter(ImageFilter.GaussianBlur(2))
     out["8x, thicker pen (+3 px)"] = _image(_on_paper(ndimage.grey_dilation(big, size=(7, 7))))
     out["8x, thinner pen (-2 px)"] = _image(_on_paper(ndimage.grey_erosion(big, size=(5, 5))))
+    out["8x, whole page on a darker desk"] = _image(_on_desk(paper, desk_rng))
+    out["8x, page on a desk, turned 10 deg"] = _image(_on_desk(paper, desk_rng, turn=10.0))
     return out
 
 
@@ -110,11 +137,11 @@ def run(model, n: int = 600, seed: int = 0, echo=print) -> tuple[pd.DataFrame, f
     test = lh.mnist_tensors(device="cpu", preprocessing=model.preprocessing).test
     predicted, _ = lh.predict(model, test.tensors[0][torch.as_tensor(idx)])
     tensor_acc = 100.0 * float((predicted.numpy() == labels).mean())
-    rng = np.random.default_rng(seed)
+    rng, desk_rng = np.random.default_rng(seed), np.random.default_rng([seed, 1])
     rows: dict[str, dict] = {}
     start = time.perf_counter()
     for d, label in zip(digits, labels):
-        for name, img in renderings(d, rng).items():
+        for name, img in renderings(d, rng, desk_rng).items():
             r = rows.setdefault(name, {"rendering": name, "right": 0, "warned": 0, "silent wrong": 0, "unread": 0})
             try:
                 reading = lh.read_digit(model, img)

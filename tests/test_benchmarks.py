@@ -63,7 +63,7 @@ def test_reading_benchmark_prints_every_rendering_beside_the_tensors(mnist):
     assert "12 MNIST test digits (seed 0)" in out
     tensors = float(re.search(r"same digits as tensors \(MNIST preprocessing, no file\): ([\d.]+)%", out).group(1))
     rows = [line for line in out.splitlines() if re.match(r"\s*(raw|tight|8x)", line)]
-    assert len(rows) == 15
+    assert len(rows) == 17
     accuracies = [float(re.search(r"\s([\d.]+)\s+\d+\s+\d+\s+\d+\s+\d+$", r).group(1)) for r in rows]
     assert all(0 <= a <= 100 for a in accuracies) and 0 <= tensors <= 100
     assert "lowest:" in out and "floor 98.0%" in out

@@ -35,6 +35,7 @@ import torch
 from PIL import Image, ImageOps
 from scipy import ndimage
 from skimage.filters import threshold_otsu
+from skimage.morphology import convex_hull_image
 
 from lenet_helpers.analysis.evaluation import predict
 from lenet_helpers.data.preprocessing import input_transform
@@ -108,6 +109,16 @@ RULED_THICKNESS = 0.03
 #: picture's pixels are isolated specks (ink pixels none of whose 8 neighbours is ink): a
 #: 3x3 median also erases strokes narrower than 3 pixels, so a clean picture is not filtered.
 SPECK_FRACTION = 0.001
+
+
+#: A sheet of paper photographed on a darker desk (:func:`_sheet_on_desk`) is at least this
+#: share of the picture, ...
+SHEET_MIN_SHARE = 0.08
+#: ... fills at least this share of the smallest rectangle, turned any way, around it (a
+#: quadrilateral; an oval, such as a thick 0, fills pi/4 = 0.79 of its rectangle) ...
+SHEET_RECTANGULAR = 0.88
+#: ... and is at least this much brighter than the desk (grey levels 0-1, medians).
+SHEET_CONTRAST = 0.15
 
 
 _BOMB_LOCK = threading.Lock()
@@ -484,6 +495,9 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     Returns a :class:`Steps` (an ordered dict of named stages, in order):
 
     - ``original``: greyscale, values in [0, 1] (down-sampled to at most :data:`WORK_SIDE` pixels);
+    - ``sheet``: only for a photo of a whole sheet of paper on a darker desk
+      (:func:`_sheet_on_desk`): the sheet alone, the desk around it replaced by paper; the
+      stages below read it instead of the whole picture;
     - ``paper``: the local paper level estimated under the ink (ink polarity: bright);
     - ``ink bright``: ink minus the paper around it, stretched so the digit's ink is 1, faint
       pixels and everything but the digit's mark set to 0 (specks, a frame left out);
@@ -512,6 +526,13 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     if max(h, w) < MIN_SIDE or min(h, w) < MIN_ACROSS:
         raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least {MIN_SIDE} "
                          f"pixels high or wide and {MIN_ACROSS} across needed): give a picture of one digit")
+    sheet = _sheet_on_desk(grey)
+    if sheet is not None:  # a whole page on a darker desk: read the page, not the desk
+        ys, xs = _box(sheet)
+        grey, on_sheet = grey[ys, xs].copy(), sheet[ys, xs]
+        grey[~on_sheet] = float(np.median(grey[on_sheet]))
+        steps["sheet"] = grey
+        steps.notes.append("read the sheet of paper only: left out the darker desk around it")
     steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings, steps.notes)
     cropped = steps["cropped"] = _crop(steps["ink bright"])
     if max(cropped.shape) < LOW_RESOLUTION:
@@ -524,6 +545,79 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     preprocessing = preprocessing or getattr(model, "preprocessing", "resize32")
     steps["model input"] = input_transform(preprocessing)(Image.fromarray(steps["28x28 centred"], mode="L"))
     return steps
+
+
+def _rectangle_fill(mask: np.ndarray) -> tuple[float, float]:
+    """``(fill, aspect)``: the share of the smallest rectangle around ``mask`` (turned any way) that
+    ``mask`` fills, and that rectangle's long side over its short side.
+
+    The smallest rectangle has a side along an edge of the convex hull (Freeman & Shapira 1975),
+    so each hull edge's direction is tried.
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    rows, cols = np.nonzero(mask)
+    points = np.column_stack([cols, rows]).astype(float)
+    try:
+        hull = points[ConvexHull(points).vertices]
+    except (QhullError, ValueError):
+        return 0.0, np.inf
+    edges = np.diff(np.vstack([hull, hull[:1]]), axis=0)
+    best, sides = np.inf, (1.0, 1.0)
+    for angle in np.unique(np.arctan2(edges[:, 1], edges[:, 0]) % (np.pi / 2)):
+        c, s = np.cos(angle), np.sin(angle)
+        turned = hull @ np.array([[c, -s], [s, c]])
+        extent = turned.max(0) - turned.min(0) + 1
+        if float(np.prod(extent)) < best:
+            best, sides = float(np.prod(extent)), (float(extent.max()), float(extent.min()))
+    return float(mask.sum()) / best, sides[0] / sides[1]
+
+
+def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper, when the picture shows a whole sheet lying on a darker desk; else None.
+
+    The pipeline reads ink against the paper around it; a photo of a page on a desk has two
+    "papers", and its border, which decides the ink's polarity, is desk. Without this step
+    the bright sheet itself is read as the digit (a white square). A sheet is recognised on a
+    copy down-sampled to at most 256 pixels: Otsu's threshold (Otsu 1979) splits light from
+    dark; the border is mostly dark; the largest light region's convex hull (the page with the ink on it) covers
+    at least :data:`SHEET_MIN_SHARE` of the picture and touches at most two of its sides, is
+    mostly light (dark less than 30% of it: a thick 0 on black is mostly dark inside), is a
+    quadrilateral (:data:`SHEET_RECTANGULAR`) at most 3 times longer than wide (a thick 1 is a
+    long bar), has something dark written on it away from its edges (a bar's dark pixels are
+    only its anti-aliased rim) and is clearly brighter than the desk (:data:`SHEET_CONTRAST`).
+
+    Returns:
+        The sheet's mask at the picture's size (bool, shrunk by 2% of its side to leave out its
+        blurred or shadowed edge), or None.
+    """
+    small, _ = _down(grey, 256)
+    if min(small.shape) < 16 or float(small.max() - small.min()) < MIN_CONTRAST:
+        return None
+    light = small > threshold_otsu(small)
+    border = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
+    if float(border.mean()) > 0.5:
+        return None  # mostly light all round: the paper reaches the picture's edges
+    labels, areas, boxes = _components(light)
+    if not len(areas):
+        return None
+    i = int(np.argmax(areas))
+    region = labels == i + 1
+    sheet = convex_hull_image(region)  # the page with what is written on it, also ink reaching its edge
+    share, paper_share = float(sheet.mean()), float((light & sheet).sum()) / float(sheet.sum())
+    fill, aspect = _rectangle_fill(sheet)
+    if share < SHEET_MIN_SHARE or _sides_touched(boxes[i], small.shape) > 2 or paper_share < 0.7 \
+            or fill < SHEET_RECTANGULAR or aspect > 3:
+        return None
+    ys, xs = boxes[i]
+    inside = ndimage.binary_erosion(sheet, iterations=max(1, round(0.1 * min(ys.stop - ys.start, xs.stop - xs.start))))
+    if (inside & ~light).sum() < 0.002 * sheet.sum():
+        return None  # nothing written away from its edges: a thick stroke (a 1), not a page
+    if float(np.median(small[region]) - np.median(small[~sheet])) < SHEET_CONTRAST:
+        return None
+    sheet = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * min(ys.stop - ys.start, xs.stop - xs.start))))
+    up = np.asarray(Image.fromarray(sheet.astype(np.uint8) * 255).resize(grey.shape[::-1], Image.NEAREST)) > 127
+    return up if up.any() else None
 
 
 def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
