@@ -254,3 +254,16 @@ def test_box_stroke_width_is_what_the_step_decides_on():
         seen["inside" if kept else "outside"] += 1
     assert seen["inside"] >= 2 and seen["outside"] >= 2
     assert np.isnan(lh.box_stroke_width(np.zeros((40, 30), dtype=np.float32)))
+
+
+def test_a_single_digit_or_model_inputs_are_refused_in_one_line():
+    """The lab's functions take (N, 28, 28): one (28, 28) digit gave a wrong shape or a torch error deep inside."""
+    digit = torch.rand(28, 28)
+    for call in (lambda: shift(digit, 1), lambda: thicker(digit, 1), lambda: resolution(digit, 14),
+                 lambda: to_model_input(digit), lambda: transform("rotation", digit, 10)):
+        with pytest.raises(ValueError, match=r"shape \(N, 28, 28\).*got Tensor of shape \(28, 28\); for one digit "
+                                             r"use digit\.unsqueeze\(0\)"):
+            call()
+    with pytest.raises(ValueError, match=r"images\.squeeze\(1\)"):
+        to_model_input(digit[None, None])
+    assert shift(digit[None], 1).shape == (1, 28, 28) and to_model_input(digit[None]).shape == (1, 1, 32, 32)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD
+from lenet_helpers.data.preprocessing import MNIST_MEAN, MNIST_STD, check_digits
 
 SIDE = 28
 
@@ -25,7 +25,7 @@ SIDE = 28
 def _affine(digits: torch.Tensor, angle_deg: float = 0.0, scale: float = 1.0, dx: float = 0.0) -> torch.Tensor:
     """Rotate (degrees, counter-clockwise), scale (about the centre) and shift right (pixels),
     bilinear resampling, black outside (``affine_grid`` / ``grid_sample``)."""
-    n = len(digits)
+    n = len(check_digits(digits))
     a = math.radians(angle_deg)
     # The grid maps output to input coordinates: the inverse of the wanted transformation.
     cos, sin = math.cos(a) / scale, math.sin(a) / scale
@@ -64,8 +64,8 @@ def stroke(digits: torch.Tensor, pixels: int) -> torch.Tensor:
 
     pixels = int(pixels)
     if pixels == 0:
-        return digits.float().clone()
-    x = F.interpolate(digits.float().unsqueeze(1), scale_factor=2, mode="bilinear", align_corners=False)
+        return check_digits(digits).float().clone()
+    x = F.interpolate(check_digits(digits).float().unsqueeze(1), scale_factor=2, mode="bilinear", align_corners=False)
     x = x.squeeze(1).numpy()
     cross = np.zeros((1, 3, 3), dtype=bool)
     cross[0, 1, :] = cross[0, :, 1] = True
@@ -99,7 +99,7 @@ def resolution(digits: torch.Tensor, pixels: int) -> torch.Tensor:
     """Lower resolution: shrink the 28x28 digit to ``pixels`` x ``pixels`` (area average), then
     scale it back up to 28x28 (bilinear), as a small or distant photo would look."""
     pixels = int(pixels)
-    x = digits.float().unsqueeze(1)
+    x = check_digits(digits).float().unsqueeze(1)
     if pixels < SIDE:
         x = F.interpolate(x, size=(pixels, pixels), mode="area")
         x = F.interpolate(x, size=(SIDE, SIDE), mode="bilinear", align_corners=False)
@@ -124,7 +124,8 @@ def transform(name: str, digits: torch.Tensor, level) -> torch.Tensor:
     """Apply the lab's transformation ``name`` at ``level`` to digits ``(N, 28, 28)`` in [0, 1].
 
     Raises:
-        ValueError: unknown name (the message lists :data:`TRANSFORMS`).
+        ValueError: unknown name (the message lists :data:`TRANSFORMS`), or digits of another
+            shape (:func:`~lenet_helpers.data.preprocessing.check_digits`).
     """
     if name not in TRANSFORMS:
         raise ValueError(f"unknown transformation {name!r}; choose one of {list(TRANSFORMS)}")

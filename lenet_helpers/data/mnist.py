@@ -285,7 +285,8 @@ def resized_mnist(root=None, download: bool = True, cache: bool = True) -> dict[
 
 
 class MNISTTensors(NamedTuple):
-    """The three splits as ``TensorDataset`` s of normalised images (N, 1, 32, 32) and labels (N,)."""
+    """The three splits as ``TensorDataset`` s of normalised images ``(N, 1, 32, 32)`` (``(N, 1, 28, 28)``
+    for the ``raw28`` preprocessing) and labels ``(N,)``."""
 
     train: TensorDataset
     valid: TensorDataset

@@ -116,6 +116,18 @@ def prepare_images(raw: torch.Tensor, preprocessing: str = "resize32") -> torch.
     return normalize_pixels(pixels)
 
 
+def check_digits(digits) -> torch.Tensor:
+    """``digits`` if it is a tensor of 28x28 digits ``(N, 28, 28)``; else a ValueError in one line
+    that says how to get one (one digit ``(28, 28)``: ``digit.unsqueeze(0)``; model inputs
+    ``(N, 1, 28, 28)``: ``images.squeeze(1)``)."""
+    shape = tuple(getattr(digits, "shape", ()))
+    if isinstance(digits, torch.Tensor) and len(shape) == 3 and shape[1:] == (28, 28):
+        return digits
+    hint = {2: "; for one digit use digit.unsqueeze(0)", 4: "; for (N, 1, 28, 28) images use images.squeeze(1)"}
+    raise ValueError(f"expected a tensor of 28x28 digits, shape (N, 28, 28), values 0-1; got "
+                     f"{type(digits).__name__} of shape {shape}{hint.get(len(shape), '')}")
+
+
 def to_model_input(digits: torch.Tensor, preprocessing: str = "resize32") -> torch.Tensor:
     """28x28 digits in [0, 1] -> normalised model inputs ``(N, 1, H, W)``.
 
@@ -125,10 +137,10 @@ def to_model_input(digits: torch.Tensor, preprocessing: str = "resize32") -> tor
     Then ``(x - 0.1307) / 0.3081`` as :func:`~lenet_helpers.lenet_transform`.
 
     Raises:
-        ValueError: unknown preprocessing.
+        ValueError: unknown preprocessing, or ``digits`` not ``(N, 28, 28)`` (:func:`check_digits`).
     """
     check_preprocessing(preprocessing)
-    x = digits.float().unsqueeze(1)
+    x = check_digits(digits).float().unsqueeze(1)
     if preprocessing == "resize32":
         x = F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
     elif preprocessing == "pad32":

@@ -44,7 +44,7 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
         lines.append(
             f"Train loss ends {last['valid_loss'] / last['train_loss']:.0f} times below valid loss: the network fits "
             f"the digits it trained on far better than new ones (a generalisation gap), as expected when "
-            f"61,706 weights see the same 55,000 digits {int(last['epoch'])} times.")
+            f"a network sees the same training digits {int(last['epoch'])} times.")
     if int(min_loss["epoch"]) < int(last["epoch"]) and rise > 0.1 * min_loss["valid_loss"]:
         lines.append(
             f"Valid loss was lowest at epoch {int(min_loss['epoch'])} ({min_loss['valid_loss']:.4f}) and rose by "

@@ -133,7 +133,7 @@ def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: floa
         06:20:18  Epoch: 0  Train loss: 0.2290  Valid loss: 0.1020  Train acc: 96.84%  Valid acc: 96.81%
 
     Same fields and order as the tutorial's log (clock, epoch, train and valid loss, train
-    and valid accuracy in %), 94 characters: one line in a JupyterLab output at 1,280 px even
+    and valid accuracy in %), 96-97 characters: one line in a JupyterLab output at 1,280 px even
     with the file browser open (the tutorial's tab-separated line spans 133 columns and wraps).
     """
     clock = clock or time.strftime("%H:%M:%S")
