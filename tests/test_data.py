@@ -8,7 +8,7 @@ from lenet_helpers.data import mnist as lhdata
 from lenet_helpers.data.mnist import MNISTCorruptError
 from lenet_helpers.data.mnist import MNISTNotFoundError
 from lenet_helpers.data.mnist import mnist_splits
-from lenet_helpers.data.distortions import random_shift
+from lenet_helpers.data.distortions import random_affine
 
 
 def test_mnist_datasets_sizes(mnist):
@@ -107,12 +107,12 @@ def test_corrupted_raw_file_is_named(mnist, tmp_path, damage):
     assert "Delete it" in str(info.value)
 
 
-def test_random_shift_keeps_shape_and_background():
+def test_random_affine_keeps_shape_and_background():
     x = torch.full((4, 1, 32, 32), (0 - lh.MNIST_MEAN) / lh.MNIST_STD)
     x[:, :, 12:20, 12:20] = 2.0
-    y = random_shift(x, torch.Generator().manual_seed(0))
+    y = random_affine(x, torch.Generator().manual_seed(0))
     assert y.shape == x.shape
     torch.testing.assert_close(y[:, :, 0, 0], x[:, :, 0, 0])  # border stays background
     assert not torch.allclose(y, x)
-    still = random_shift(x, max_shift=0, max_rotation=0, max_scale=0)
+    still = random_affine(x, max_shift=0, max_rotation=0, max_scale=0)
     torch.testing.assert_close(still, x, atol=1e-5, rtol=0)

@@ -5,7 +5,7 @@ tolerates "shifts, scale and distortions" (section II.A); notebook 13 measures h
 tolerance goes with these. Every transformation works on the 28x28 MNIST digits (values in
 [0, 1], white ink on black), before the model's own preprocessing, so that one pixel means one
 MNIST pixel. Each takes ``(digits (N, 28, 28), level)`` and returns digits of the same shape.
-:func:`random_shift` is the random affine augmentation of ``train(augment=True)``.
+:func:`random_affine` is the random affine augmentation of ``train(augment=True)``.
 """
 from __future__ import annotations
 
@@ -132,8 +132,8 @@ def transform(name: str, digits: torch.Tensor, level) -> torch.Tensor:
     return TRANSFORMS[name][0](digits, level)
 
 
-def random_shift(images: torch.Tensor, generator: torch.Generator | None = None, max_shift: float = 2.0,
-                 max_rotation: float = 10.0, max_scale: float = 0.1) -> torch.Tensor:
+def random_affine(images: torch.Tensor, generator: torch.Generator | None = None, max_shift: float = 2.0,
+                  max_rotation: float = 10.0, max_scale: float = 0.1) -> torch.Tensor:
     """Small random affine distortions, a different one per image (optional augmentation).
 
     Each image is shifted by up to ``max_shift`` pixels in x and y, rotated by up to

@@ -58,7 +58,7 @@ class TrainConfig:
         weight_decay: the optimizer's L2 penalty (0 in the reference tutorial).
         label_smoothing: of ``nn.CrossEntropyLoss`` (0 in the reference tutorial).
         augment: random shifts, rotations and scaling of every training batch
-            (:func:`~lenet_helpers.data.distortions.random_shift`).
+            (:func:`~lenet_helpers.data.distortions.random_affine`).
         seed: seeds the shuffling and augmentation (and, in a whole run, the initial weights).
         subset: train, validate and test on the first ``subset`` digits of each split (quick
             runs); ``None`` for all of MNIST.

@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
-from lenet_helpers.data.distortions import random_shift
+from lenet_helpers.data.distortions import random_affine
 from lenet_helpers.data.mnist import MNISTTensors, TensorBatches, mnist_tensors
 from lenet_helpers.settings import pick_device
 from lenet_helpers.training.checkpoint import HISTORY_COLUMNS
@@ -52,7 +52,7 @@ def train_epoch(model: nn.Module, batches: Iterable, optimizer: torch.optim.Opti
         loss_fn: default ``nn.CrossEntropyLoss()`` on the logits.
         device: default the model's device; batches are moved there.
         scheduler: a learning-rate scheduler stepped after every batch, or None.
-        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.distortions.random_shift`).
+        augment: a function applied to each image batch (e.g. :func:`~lenet_helpers.data.distortions.random_affine`).
         progress: a tqdm bar advanced by one per batch, or None.
         step: the :class:`~lenet_helpers.training.step.TrainStep` to run each batch with (:func:`train`
             passes one that replays a CUDA graph on a GPU and keeps it from epoch to epoch); default an
@@ -262,7 +262,7 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
     scheduler = cosine_schedule(optimizer, epochs * len(batches)) if config.lr_schedule == "cosine" else None
     # On CUDA the augmentation draws on the GPU (a CPU draw would wait for the device every batch).
     aug_generator = torch.Generator(device).manual_seed(seed) if device.type == "cuda" else generator
-    aug = (lambda x: random_shift(x, aug_generator)) if config.augment else None
+    aug = (lambda x: random_affine(x, aug_generator)) if config.augment else None
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     step = TrainStep(model, optimizer, loss_fn, device, cuda_graph=cuda_graph)
 
