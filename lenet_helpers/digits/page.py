@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 from skimage.filters import threshold_otsu
 from skimage.morphology import convex_hull_image
 
@@ -554,8 +555,6 @@ def _rectangle_fill(mask: np.ndarray) -> tuple[float, float]:
     The smallest rectangle has a side along an edge of the convex hull (Freeman & Shapira 1975),
     so each hull edge's direction is tried.
     """
-    from scipy.spatial import ConvexHull, QhullError
-
     rows, cols = np.nonzero(mask)
     points = np.column_stack([cols, rows]).astype(float)
     try:

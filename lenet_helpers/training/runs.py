@@ -394,7 +394,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
     except SaveError:
         if history.attrs.get("diverged"):
             raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or "
-                            f"infinite): nothing saved, {_old_files(ckpt)} unchanged; train again with a lower "
+                            f"infinite): nothing saved, {_old_files(ckpt)}; train again with a lower "
                             f"learning rate (--lr, lr=)") from None
         raise TrainingInterrupted(_kept(ckpt, history)) from None
     try:
@@ -405,7 +405,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
         ckpt, csv = save_training_run(net, history, ckpt, csv, config=config, partial=save_partial,
                                       test_acc=test_acc, device=str(device))
     except KeyboardInterrupt:
-        raise TrainingInterrupted(f"interrupted while testing or saving: {_old_files(ckpt)} unchanged") from None
+        raise TrainingInterrupted(f"interrupted while testing or saving: {_old_files(ckpt)}") from None
     if interrupted:
         print(f"Saved the {len(history)} completed epoch(s) of {config.epochs} (--save-partial): {ckpt} and {csv}")
         raise TrainingInterrupted(f"saved the {len(history)} completed epoch(s) of {config.epochs} to {ckpt}")
@@ -476,18 +476,18 @@ def train_or_load(model: str = "lenet5", config: TrainConfig | None = None, *, m
 
 
 def _old_files(ckpt: Path) -> str:
-    """What the checkpoint path holds now, for the interrupted message."""
+    """What the checkpoint path holds now, as a clause for the messages of a run that saved nothing."""
     try:
         _, meta = load_checkpoint(ckpt)
-        return f"{ckpt} (trained {count(meta.get('epochs'), 'epoch')}, saved {meta.get('saved_at')}) is"
+        return f"{ckpt} (trained {count(meta.get('epochs'), 'epoch')}, saved {meta.get('saved_at')}) is unchanged"
     except (FileNotFoundError, RuntimeError):
-        return f"nothing at {ckpt} was" if not ckpt.exists() else f"{ckpt} is"
+        return f"no file was written at {ckpt}" if not ckpt.exists() else f"{ckpt} is unchanged"
 
 
 def _kept(ckpt: Path, history) -> str:
     done = len(history)
     kept = _old_files(ckpt)
     if done == 0:
-        return f"stopped before the first epoch ended; nothing saved, {kept} unchanged"
-    return (f"stopped after {done} completed epoch(s); nothing saved, {kept} unchanged "
+        return f"stopped before the first epoch ended; nothing saved, {kept}"
+    return (f"stopped after {done} completed epoch(s); nothing saved, {kept} "
             f"(use --save-partial, or save_partial=True, to keep the completed epochs)")
