@@ -21,7 +21,7 @@ from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnis
 from lenet_helpers.digits.page import read_digit
 from lenet_helpers.models import available_models, models_table
 from lenet_helpers.readings.text import count, format_confidence
-from lenet_helpers.settings import checkpoint_path, display_path, history_path, models_dir
+from lenet_helpers.settings import checkpoint_path, display_path, history_path
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
 from lenet_helpers.training.checkpoint import load_checkpoint
@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lenet_helpers", description="LeNet-5 on MNIST: the series' commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     ckpt_help = (f"checkpoint file (default {display_path(checkpoint_path())} for lenet5, "
-                 f"{display_path(models_dir())}/NAME.pt for another --model)")
+                 f"{display_path(checkpoint_path().parent)}/NAME.pt for another --model)")
     use_help = (f"checkpoint file (default {display_path(checkpoint_path())} if it exists, else the reference model "
                 f"shipped with lenet_helpers)")
 

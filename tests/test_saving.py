@@ -191,17 +191,17 @@ def test_rules_that_refuse_the_save_are_checked_before_training(tmp_path, data, 
 
 
 def test_where_a_run_is_saved_when_not_told(tmp_path, data, monkeypatch):
-    """LeNet-5 to the series' model, another network beside notebook 10's, a lone checkpoint with its own history."""
+    """LeNet-5 to the series' model, another network beside it (not over notebook 10's), a lone checkpoint with
+    its own history."""
     monkeypatch.setenv("LENET_ARTIFACTS_DIR", str(tmp_path))
     assert saving.run_paths() == (tmp_path / "lenet5_mnist.pt", tmp_path / "training_history.csv")
-    assert saving.run_paths("small_cnn") == (tmp_path / "models" / "small_cnn.pt",
-                                             tmp_path / "models" / "small_cnn_history.csv")
+    assert saving.run_paths("small_cnn") == (tmp_path / "small_cnn.pt", tmp_path / "small_cnn_history.csv")
     assert saving.run_paths("mlp", tmp_path / "x.pt") == (tmp_path / "x.pt", tmp_path / "x_history.csv")
     lh.train_and_save(epochs=1, device="cpu", data=data, progress=False)  # your LeNet-5
     mine = (tmp_path / "lenet5_mnist.pt").read_bytes(), (tmp_path / "training_history.csv").read_bytes()
     lh.train_and_save("lenet5_modern", epochs=1, device="cpu", data=data, progress=False)  # another network
-    assert lh.load_checkpoint(tmp_path / "models" / "lenet5_modern.pt")[1]["architecture"] == "lenet5_modern"
-    assert (tmp_path / "models" / "lenet5_modern_history.csv").is_file()
+    assert lh.load_checkpoint(tmp_path / "lenet5_modern.pt")[1]["architecture"] == "lenet5_modern"
+    assert (tmp_path / "lenet5_modern_history.csv").is_file() and not (tmp_path / "models").exists()
     lh.train_and_save(epochs=1, checkpoint=tmp_path / "other.pt", device="cpu", data=data, progress=False)
     assert (tmp_path / "other_history.csv").is_file()
     assert ((tmp_path / "lenet5_mnist.pt").read_bytes(), (tmp_path / "training_history.csv").read_bytes()) == mine

@@ -151,13 +151,14 @@ def run_paths(model: str = "lenet5", checkpoint: str | os.PathLike | None = None
 
     Not told otherwise, LeNet-5 goes to ``artifacts/lenet5_mnist.pt`` with
     ``artifacts/training_history.csv`` (the model notebooks 05-09 and ``predict`` read), and any
-    other architecture to ``artifacts/models/<model>.pt``, where notebook 10 keeps it, so that
-    training another network never replaces your LeNet-5. A checkpoint given without a history
-    gets its own history beside it, ``<checkpoint name>_history.csv``, so that it never
-    overwrites another run's.
+    other architecture to ``artifacts/<model>.pt`` with ``<model>_history.csv``, so that training
+    another network never replaces your LeNet-5 (nor the networks notebook 10 keeps in
+    ``artifacts/models/``, which it retrains when their recipe differs). A checkpoint given
+    without a history gets its own history beside it, ``<checkpoint name>_history.csv``, so that
+    it never overwrites another run's.
     """
     if checkpoint is None:
-        checkpoint = checkpoint_path() if model == "lenet5" else models_dir() / f"{model}.pt"
+        checkpoint = checkpoint_path() if model == "lenet5" else checkpoint_path().with_name(f"{model}.pt")
     ckpt = Path(checkpoint).expanduser().absolute()
     if history_csv is None:
         history_csv = history_path() if ckpt == checkpoint_path().absolute() else \
@@ -364,7 +365,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
         model_kwargs: constructor arguments, e.g. ``{"softmax_output": True}`` for ``dropout_cnn``.
         checkpoint, history_csv: where to save (default as :func:`run_paths`:
             ``artifacts/lenet5_mnist.pt`` and ``artifacts/training_history.csv`` for LeNet-5,
-            ``artifacts/models/<model>.pt`` for another network; a checkpoint given alone gets
+            ``artifacts/<model>.pt`` for another network; a checkpoint given alone gets
             ``<its name>_history.csv`` beside it).
         save_partial: on Ctrl-C, save the completed epochs instead of keeping the old files.
 
