@@ -157,3 +157,20 @@ def test_saved_checkpoint_is_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600
+
+
+class _RunsCode:
+    def __reduce__(self):
+        import os
+        return (os.system, ("echo this must never run",))
+
+
+def test_a_checkpoint_with_code_in_it_is_refused_in_our_words(tmp_path):
+    """weights_only=True refuses the pickled call; the line says why, not PyTorch's 'rerun with weights_only=False'."""
+    path = tmp_path / "code.pt"
+    torch.save({"format": 1, "x": _RunsCode()}, path)
+    with pytest.raises(lh.CheckpointError) as info:
+        lh.load_checkpoint(path)
+    message = str(info.value)
+    assert "holds Python objects beyond tensors" in message and "weights_only=False" not in message
+    assert "\n" not in message and "\x1b" not in message

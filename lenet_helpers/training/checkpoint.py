@@ -205,7 +205,7 @@ def _read_payload(path: Path, fix: str) -> dict:
     except MemoryError:
         raise CheckpointError(f"{path} is too large to load: it is not a LeNet checkpoint; {fix}") from None
     except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ValueError, ... on damage
-        if "weights_only" in str(exc):  # PyTorch's safe loader met Python objects, maybe code, beyond tensors
+        if "GLOBAL" in str(exc):  # PyTorch's safe loader met a Python object or function beyond tensors
             raise CheckpointError(f"{path} holds Python objects beyond tensors, which weights_only=True does not "
                                   f"load (a pickle can run code): it is not a lenet_helpers checkpoint; load only "
                                   f"files of this series (lh.save_training_run)") from None
