@@ -63,7 +63,7 @@ def test_a_nan_loss_stops_training_and_restores_the_last_good_weights(data, caps
     assert len(line) == 1 and "the loss became nan" in line[0] and "lower learning rate" in line[0]
 
 
-def test_divergence_after_good_epochs_returns_them(data, monkeypatch):
+def test_divergence_after_good_epochs_returns_them(data, monkeypatch, tmp_path):
     real, calls = loop.train_epoch, {"n": 0}
 
     def train_epoch(*args, **kwargs):
@@ -79,10 +79,10 @@ def test_divergence_after_good_epochs_returns_them(data, monkeypatch):
     assert history["epoch"].tolist() == [1, 2] and history.attrs["diverged"] == 3
     assert lh.evaluate(model, data.valid)[1] == pytest.approx(history["valid_acc"].iloc[-1])  # epoch 2's weights
     with pytest.raises(lh.SaveError, match="diverged in epoch 3"):
-        lh.save_training_run(model, history, "unused.pt", "unused.csv")
+        lh.save_training_run(model, history, tmp_path / "unused.pt", tmp_path / "unused.csv")
     with pytest.raises(lh.SaveError, match="diverged in epoch 3"):  # partial is for Ctrl-C, not for this
-        lh.save_training_run(model, history, "unused.pt", "unused.csv", partial=True)
-
+        lh.save_training_run(model, history, tmp_path / "unused.pt", tmp_path / "unused.csv", partial=True)
+    assert not list(tmp_path.iterdir())  # nothing written, not even a temporary file
 
 def test_save_partial_does_not_let_a_diverged_run_replace_the_model(tmp_path, data, monkeypatch):
     ckpt, csv = tmp_path / "m.pt", tmp_path / "m.csv"
