@@ -14,14 +14,15 @@ from typing import Any, Callable
 import torch
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], suffix: str = ".tmp") -> Path:
     """Call ``write(tmp_path)`` then rename the temporary file to ``path`` in one step.
 
     The temporary file lives beside ``path`` (same file system, so ``os.replace`` is atomic)
     and is removed if ``write`` raises, KeyboardInterrupt included: ``path`` is either the
     old file or the complete new one, never a partial file. The new file gets the usual
     permissions of a new file (0666 minus the umask, e.g. rw-r--r--), not the private 0600
-    of a temporary file, so a classmate or a shared course folder can read it.
+    of a temporary file, so a classmate or a shared course folder can read it. ``suffix`` ends
+    the temporary file's name (a writer that checks extensions, as papermill does, gets ``.ipynb``).
 
     Returns:
         ``path`` as a ``Path``.
@@ -31,7 +32,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:

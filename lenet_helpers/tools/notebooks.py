@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lenet_helpers.files import atomic_write
 from lenet_helpers.readings.text import count
 from lenet_helpers.settings import REPO_ROOT, artifacts_dir, checkpoint_path
 from lenet_helpers.training.checkpoint import load_checkpoint
@@ -69,26 +70,27 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
     path = Path(path)
     out_dir = Path(output_dir) if output_dir else artifacts_dir() / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / path.name
-    running = out_dir / f".{path.stem}.running.ipynb"
+    output, failed = out_dir / path.name, out_dir / "failed" / path.name
+
+    def execute(tmp: Path) -> None:
+        try:
+            pm.execute_notebook(str(path), str(tmp), parameters=parameters or {}, kernel_name="python3",
+                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
+        except pm.PapermillExecutionError:
+            failed.parent.mkdir(exist_ok=True)
+            os.replace(tmp, failed)  # kept for its traceback, away from the finished copies
+            raise
+
     start = time.perf_counter()
     with _headless_kernel_env():
         try:
-            pm.execute_notebook(str(path), str(running), parameters=parameters or {}, kernel_name="python3",
-                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
+            atomic_write(output, execute, suffix=".ipynb")
         except pm.PapermillExecutionError as exc:
-            failed = out_dir / "failed" / path.name
-            failed.parent.mkdir(exist_ok=True)
-            os.replace(running, failed)
             first_line = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
             raise NotebookError(
                 f"{path.name} failed in cell {exc.exec_count} (`{first_line}`): {exc.ename}: {exc.evalue}\n"
                 f"The executed copy with the traceback is {failed}"
             ) from None
-        except BaseException:
-            running.unlink(missing_ok=True)  # Ctrl-C, a dead kernel: no half-executed copy left behind
-            raise
-    os.replace(running, output)
     return output, time.perf_counter() - start
 
 
