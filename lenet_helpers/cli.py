@@ -20,14 +20,14 @@ import sys
 from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnist_datasets, mnist_tensors, raw_dir
 from lenet_helpers.digits.page import read_digit
 from lenet_helpers.models import available_models, models_table
-from lenet_helpers.readings.text import count, format_confidence
+from lenet_helpers.readings.text import format_confidence
 from lenet_helpers.settings import checkpoint_path, display_path, history_path
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
 from lenet_helpers.training.checkpoint import load_checkpoint
 from lenet_helpers.training.config import LR_SCHEDULES, OPTIMIZERS, SettingError, TrainConfig
 from lenet_helpers.training.loop import evaluate
-from lenet_helpers.training.reference import build_reference, load_trained_model
+from lenet_helpers.training.reference import build_reference, load_trained_model, model_figures
 from lenet_helpers.training.runs import SaveError, TrainingInterrupted, train_and_save
 
 #: Exit codes, as the README's "When things go wrong" lists them.
@@ -62,11 +62,7 @@ def _load_model(args):
     try:
         if args.checkpoint:
             model, meta = load_checkpoint(args.checkpoint)
-            figures = [count(meta["epochs"], "epoch")] if isinstance(meta.get("epochs"), int) else []
-            figures += [f"{label} {meta[key]:.2f}%" for key, label in (("valid_acc", "valid accuracy"),
-                                                                       ("test_acc", "test accuracy"))
-                        if isinstance(meta.get(key), (int, float))]
-            _stderr(f"Using {args.checkpoint} ({', '.join([getattr(model, 'name', type(model).__name__), *figures])})")
+            _stderr(f"Using {args.checkpoint} ({getattr(model, 'name', type(model).__name__)}, {model_figures(meta)})")
             return model
         return load_trained_model(device="cpu", echo=_stderr)[0]
     except (FileNotFoundError, RuntimeError) as exc:  # CheckpointError is a RuntimeError
