@@ -609,12 +609,13 @@ def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
             or fill < SHEET_RECTANGULAR or aspect > 3:
         return None
     ys, xs = boxes[i]
-    inside = ndimage.binary_erosion(sheet, iterations=max(1, round(0.1 * min(ys.stop - ys.start, xs.stop - xs.start))))
+    side = min(ys.stop - ys.start, xs.stop - xs.start)  # the page's short side, pixels of the small copy
+    inside = ndimage.binary_erosion(sheet, iterations=max(1, round(0.1 * side)))
     if (inside & ~light).sum() < 0.002 * sheet.sum():
         return None  # nothing written away from its edges: a thick stroke (a 1), not a page
     if float(np.median(small[region]) - np.median(small[~sheet])) < SHEET_CONTRAST:
         return None
-    sheet = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * min(ys.stop - ys.start, xs.stop - xs.start))))
+    sheet = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * side)))
     up = np.asarray(Image.fromarray(sheet.astype(np.uint8) * 255).resize(grey.shape[::-1], Image.NEAREST)) > 127
     return up if up.any() else None
 
