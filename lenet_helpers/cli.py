@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnist_datasets, mnist_tensors, raw_dir
 from lenet_helpers.digits.page import read_digit
@@ -151,12 +152,13 @@ def cmd_run(args) -> int:
             _error("run", f"no notebook starts with {', '.join(unknown)}: use the numbers {known}")
             return EXIT_USAGE
         paths = [p for p in paths if any(p.name.startswith(o) for o in args.only)]
+    started = time.time()
     try:
         results = run_notebooks(paths)
     except NotebookError as exc:
         _error("run", exc)
         return 1
-    print(summary(results))
+    print(summary(results, started))
     return 0
 
 

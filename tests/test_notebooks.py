@@ -197,6 +197,36 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path, monkeypatch, mnist)
     assert not list(tmp_path.glob(".*.ipynb"))
 
 
+def test_the_kernel_runs_without_a_network_warning(tmp_path, capfd):
+    """ipykernel warns on stderr when the kernel talks over unencrypted TCP; the series' runs use IPC."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    output, _ = run_notebook(path, tmp_path / "out")
+    assert "42" in text_of(nbformat.read(output, as_version=4))
+    err = capfd.readouterr().err
+    if sys.platform != "win32":
+        assert "without encryption" not in err, err
+
+
+def test_the_summary_says_whether_the_checkpoint_was_trained_in_this_run(artifacts):
+    import time
+    import pandas as pd
+    from lenet_helpers.tools.notebooks import summary
+    from lenet_helpers.training.checkpoint import save_checkpoint
+
+    results = pd.DataFrame({"notebook": ["03_lenet5_summary.ipynb"], "seconds": [8.1]})
+    assert "no checkpoint to report" in summary(results, time.time())
+    history = pd.DataFrame({"epoch": [1], "train_loss": [2.0], "valid_loss": [2.1], "train_acc": [11.0],
+                            "valid_acc": [10.5], "seconds": [1.0]})
+    save_checkpoint(lh.checkpoint_path(), lh.LeNet5(), history, test_acc=12.5)
+    old = summary(results, time.time() + 5)
+    assert "$LENET_ARTIFACTS_DIR/lenet5_mnist.pt: not trained in this run (saved 20" in old
+    assert "after 1 epoch: valid accuracy 10.50%, test accuracy 12.50%" in old
+    assert "lenet5_mnist.pt: trained in this run" in summary(results, time.time() - 60)
+
+
 def _legibility_warnings(nb) -> list[str]:
     streams = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     return [t for t in streams if "LegibilityWarning" in t]

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from traitlets.config import Config
 
 from lenet_helpers.files import atomic_write
 from lenet_helpers.readings.text import count
-from lenet_helpers.settings import REPO_ROOT, artifacts_dir, checkpoint_path
+from lenet_helpers.settings import REPO_ROOT, artifacts_dir, checkpoint_path, display_path
 from lenet_helpers.training.checkpoint import load_checkpoint
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -45,6 +46,12 @@ def _headless_kernel_env():
                 os.environ[key] = value
 
 
+# The kernel is local: talking to it over Unix sockets (IPC) instead of TCP keeps it off the
+# network, and ipykernel then does not print its warning that TCP traffic is unencrypted
+# (Windows has no IPC transport, so it keeps TCP there).
+_KERNEL_CONFIG = Config({"KernelManager": {"transport": "tcp" if os.name == "nt" else "ipc"}})
+
+
 def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None = None,
                  parameters: dict | None = None, timeout: int = 3600) -> tuple[Path, float]:
     """Execute one notebook top to bottom in a fresh ``python3`` kernel (papermill).
@@ -75,7 +82,8 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
     def execute(tmp: Path) -> None:
         try:
             pm.execute_notebook(str(path), str(tmp), parameters=parameters or {}, kernel_name="python3",
-                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout)
+                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout,
+                                config=_KERNEL_CONFIG)
         except pm.PapermillExecutionError:
             failed.parent.mkdir(exist_ok=True)
             os.replace(tmp, failed)  # kept for its traceback, away from the finished copies
@@ -112,16 +120,28 @@ def run_notebooks(paths=None, output_dir=None, parameters: dict | None = None, e
     return pd.DataFrame(rows)
 
 
-def summary(results: pd.DataFrame) -> str:
-    """The end-of-run summary: each notebook's wall time, then the final valid and test accuracy."""
+def summary(results: pd.DataFrame, started: float | None = None) -> str:
+    """The end-of-run summary: each notebook's wall time, then the LeNet-5 checkpoint's accuracy.
 
+    Args:
+        results: what :func:`run_notebooks` returned.
+        started: when the run began (``time.time()``, seconds since the epoch). A checkpoint
+            written before then is reported as one from an earlier run, with its save time, so
+            ``run --only 03`` does not seem to have produced a model it only found.
+    """
     lines = ["", "Summary", "=======", results[["notebook", "seconds"]].to_string(index=False),
              f"total: {results['seconds'].sum():.1f} s"]
+    path = checkpoint_path()
     try:
-        _, meta = load_checkpoint(checkpoint_path())
-        lines.append(f"after {count(meta.get('epochs'), 'epoch')}: valid accuracy {meta.get('valid_acc'):.2f}%, "
-                     f"test accuracy {meta.get('test_acc'):.2f}%")
-        lines.append(f"checkpoint: {checkpoint_path()}")
+        _, meta = load_checkpoint(path)
     except (FileNotFoundError, RuntimeError) as exc:
         lines.append(f"no checkpoint to report: {exc}")
+        return "\n".join(lines)
+    if started is not None and path.stat().st_mtime < started:
+        saved = str(meta.get("saved_at", "at an unknown time")).replace("T", " ")
+        lines.append(f"LeNet-5 checkpoint {display_path(path)}: not trained in this run (saved {saved})")
+    else:
+        lines.append(f"LeNet-5 checkpoint {display_path(path)}: trained in this run")
+    lines.append(f"after {count(meta.get('epochs'), 'epoch')}: valid accuracy {meta.get('valid_acc'):.2f}%, "
+                 f"test accuracy {meta.get('test_acc'):.2f}%")
     return "\n".join(lines)
