@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The shipped reference model and benchmark results (package data, ``lenet_helpers/reference/``).
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
-#: Name of the checkpoint notebook 04 writes and notebooks 05-09 read.
+#: Name of the checkpoint notebook 04 writes and notebooks 05-09 and 11-13 read.
 CHECKPOINT_NAME = "lenet5_mnist.pt"
 #: Name of the per-epoch training history (CSV) notebook 04 writes.
 HISTORY_NAME = "training_history.csv"

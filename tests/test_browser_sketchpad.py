@@ -243,6 +243,16 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
     else:
         browser.save_screenshot(str(lh.figures_dir() / "11_sketchpad_notebook7.png"))
 
+    smallest = browser.execute_script("""
+        let size = 1e9, where = '';
+        for (const e of arguments[0].querySelectorAll('*')) {
+          if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+          const px = parseFloat(getComputedStyle(e).fontSize);
+          if (px < size) { size = px; where = `${e.className}: ${e.textContent.trim().slice(0, 40)}`; }
+        }
+        return [size, where];""", widget)
+    assert smallest[0] >= 40 / 3, f"text under 10 pt (13.3 px) in the panel, unreadable on a projector: {smallest}"
+
     browser.find_element(By.CSS_SELECTOR, ".lenet-sketchpad .lsp-undo").click()  # back to the first stroke
     undone = _wait(browser, lambda d: (p := _panel(d)) and p["status"] == "ok" and p["strokes"] == "1" and p,
                    READ_TIMEOUT, "the reading after Undo")

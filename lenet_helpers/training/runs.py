@@ -150,7 +150,7 @@ def run_paths(model: str = "lenet5", checkpoint: str | os.PathLike | None = None
     """Where a training run of architecture ``model`` is saved, as absolute paths ``(checkpoint, history)``.
 
     Not told otherwise, LeNet-5 goes to ``artifacts/lenet5_mnist.pt`` with
-    ``artifacts/training_history.csv`` (the model notebooks 05-09 and ``predict`` read), and any
+    ``artifacts/training_history.csv`` (the model notebooks 05-09, 11-13 and ``predict`` read), and any
     other architecture to ``artifacts/<model>.pt`` with ``<model>_history.csv``, so that training
     another network never replaces your LeNet-5 (nor the networks notebook 10 keeps in
     ``artifacts/models/``, which it retrains when their recipe differs). A checkpoint given
@@ -439,7 +439,7 @@ def train_or_load(model: str = "lenet5", config: TrainConfig | None = None, *, m
     when its architecture, constructor arguments and :class:`~lenet_helpers.TrainConfig` all
     match; otherwise the network is trained with :func:`train_and_save` and saved there, with
     its history beside it (``<name>_history.csv``). It never touches ``artifacts/lenet5_mnist.pt``,
-    the model notebooks 05-09 read. Notebook 10 trains each architecture through this, so a
+    the model notebooks 05-09 and 11-13 read. Notebook 10 trains each architecture through this, so a
     rerun is quick.
 
     Args:
