@@ -128,6 +128,30 @@ def test_a_whole_page_on_a_darker_desk_is_read_not_the_page_itself(test_digits, 
     assert right >= 56 and noted >= 57, (right, noted)
 
 
+def _axis_degrees(image: np.ndarray) -> float:
+    """The direction of an image's ink (its second moments' main axis), degrees from the x axis."""
+    ys, xs = np.nonzero(image)
+    cov = np.cov(xs, ys, aweights=image[ys, xs].astype(float))
+    return float(np.degrees(0.5 * np.arctan2(2 * cov[0, 1], cov[0, 0] - cov[1, 1])))
+
+
+@pytest.mark.parametrize("turn", [-20.0, 12.0])
+def test_a_turned_page_is_set_upright_before_its_digit_is_read(test_digits, turn):
+    """A digit written on a page that lies turned is turned as much; MNIST's digits stand upright,
+    so the page is straightened first: each 1 reads as upright as on the straight page."""
+    digits, labels = test_digits
+    ones = digits[labels == 1]
+    assert len(ones) >= 5
+    for d in ones:
+        straight = lh.preprocess_steps(_page_on_desk(d, np.random.default_rng(0), turn=0.0))
+        turned = lh.preprocess_steps(_page_on_desk(d, np.random.default_rng(0), turn=turn))
+        assert f"turned the sheet {abs(turn):.0f} degrees {'clockwise' if turn > 0 else 'counter-clockwise'}" \
+            in " ".join(turned.notes)
+        assert "turned the sheet" not in " ".join(straight.notes)
+        tilt = _axis_degrees(turned["28x28 centred"]) - _axis_degrees(straight["28x28 centred"])
+        assert abs((tilt + 90) % 180 - 90) < 4, tilt  # an axis: 179 degrees is 1 degree (measured before: 11-22)
+
+
 def test_white_digits_on_black_are_not_taken_for_a_page(test_digits):
     """The page step needs a light quadrilateral on a dark border: a white 0 on black (an oval) or
     MNIST's own files never qualify."""

@@ -120,6 +120,10 @@ SHEET_MIN_SHARE = 0.08
 SHEET_RECTANGULAR = 0.88
 #: ... and is at least this much brighter than the desk (grey levels 0-1, medians).
 SHEET_CONTRAST = 0.15
+#: A sheet turned at least this much (degrees) in the photo is turned back upright before the
+#: digit is read: a digit written on the page is turned with it, and MNIST's digits stand
+#: upright (``benchmarks/reading.py``'s turned-page rendering measures it).
+SHEET_TURN_MIN = 2.0
 
 
 _BOMB_LOCK = threading.Lock()
@@ -527,13 +531,15 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     if max(h, w) < MIN_SIDE or min(h, w) < MIN_ACROSS:
         raise ImageError(f"the picture is {w}x{h} pixels, too small to hold a digit (at least {MIN_SIDE} "
                          f"pixels high or wide and {MIN_ACROSS} across needed): give a picture of one digit")
-    sheet = _sheet_on_desk(grey)
-    if sheet is not None:  # a whole page on a darker desk: read the page, not the desk
-        ys, xs = _box(sheet)
-        grey, on_sheet = grey[ys, xs].copy(), sheet[ys, xs]
-        grey[~on_sheet] = float(np.median(grey[on_sheet]))
+    found = _sheet_on_desk(grey)
+    if found is not None:  # a whole page on a darker desk: read the page, not the desk
+        grey, turned = _straight_sheet(grey, *found)
         steps["sheet"] = grey
-        steps.notes.append("read the sheet of paper only: left out the darker desk around it")
+        note = "read the sheet of paper only: left out the darker desk around it"
+        if turned:
+            note += (f", and turned the sheet {abs(turned):.0f} degrees "
+                     f"{'clockwise' if turned > 0 else 'counter-clockwise'} to stand it upright")
+        steps.notes.append(note)
     steps["paper"], steps["ink bright"] = _find_ink(grey, steps.warnings, steps.notes)
     cropped = steps["cropped"] = _crop(steps["ink bright"])
     if max(cropped.shape) < LOW_RESOLUTION:
@@ -548,9 +554,11 @@ def preprocess_steps(path_or_image, model=None, preprocessing: str | None = None
     return steps
 
 
-def _rectangle_fill(mask: np.ndarray) -> tuple[float, float]:
-    """``(fill, aspect)``: the share of the smallest rectangle around ``mask`` (turned any way) that
-    ``mask`` fills, and that rectangle's long side over its short side.
+def _rectangle_fill(mask: np.ndarray) -> tuple[float, float, float]:
+    """``(fill, aspect, angle)``: the share of the smallest rectangle around ``mask`` (turned any
+    way) that ``mask`` fills, that rectangle's long side over its short side, and how far it is
+    turned (degrees, -45 to 45; positive when the shape is turned counter-clockwise as seen, so
+    ``scipy.ndimage.rotate(image, -angle)`` sets it straight).
 
     The smallest rectangle has a side along an edge of the convex hull (Freeman & Shapira 1975),
     so each hull edge's direction is tried.
@@ -560,19 +568,42 @@ def _rectangle_fill(mask: np.ndarray) -> tuple[float, float]:
     try:
         hull = points[ConvexHull(points).vertices]
     except (QhullError, ValueError):
-        return 0.0, np.inf
+        return 0.0, np.inf, 0.0
     edges = np.diff(np.vstack([hull, hull[:1]]), axis=0)
-    best, sides = np.inf, (1.0, 1.0)
+    best, sides, turn = np.inf, (1.0, 1.0), 0.0
     for angle in np.unique(np.arctan2(edges[:, 1], edges[:, 0]) % (np.pi / 2)):
         c, s = np.cos(angle), np.sin(angle)
         turned = hull @ np.array([[c, -s], [s, c]])
         extent = turned.max(0) - turned.min(0) + 1
         if float(np.prod(extent)) < best:
-            best, sides = float(np.prod(extent)), (float(extent.max()), float(extent.min()))
-    return float(mask.sum()) / best, sides[0] / sides[1]
+            best, sides, turn = float(np.prod(extent)), (float(extent.max()), float(extent.min())), angle
+    degrees = float(np.degrees(turn))
+    return float(mask.sum()) / best, sides[0] / sides[1], -(degrees - 90 if degrees > 45 else degrees)
 
 
-def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
+def _straight_sheet(grey: np.ndarray, sheet: np.ndarray, angle: float) -> tuple[np.ndarray, float]:
+    """``(page, turned)``: the sheet alone, the desk around it replaced by the paper's grey, and
+    turned upright when it lies turned by at least :data:`SHEET_TURN_MIN` degrees.
+
+    Args:
+        grey: the picture, ``(H, W)`` in [0, 1]; sheet: its mask, ``(H, W)`` bool; angle: how far
+            the sheet is turned, degrees (see :func:`_rectangle_fill`).
+
+    Returns:
+        The page as ``(h, w)`` in [0, 1], and the degrees it was turned back (0.0 when it was not).
+    """
+    ys, xs = _box(sheet)
+    page, on_sheet = grey[ys, xs].copy(), sheet[ys, xs]
+    paper = float(np.median(page[on_sheet]))
+    page[~on_sheet] = paper
+    if abs(angle) < SHEET_TURN_MIN:
+        return page, 0.0
+    page = np.clip(ndimage.rotate(page, -angle, order=1, cval=paper), 0.0, 1.0)
+    ys, xs = _box(ndimage.rotate(on_sheet.astype(np.uint8), -angle, order=0) > 0)
+    return page[ys, xs], angle
+
+
+def _sheet_on_desk(grey: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The sheet of paper, when the picture shows a whole sheet lying on a darker desk; else None.
 
     The pipeline reads ink against the paper around it; a photo of a page on a desk has two
@@ -587,8 +618,9 @@ def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
     only its anti-aliased rim) and is clearly brighter than the desk (:data:`SHEET_CONTRAST`).
 
     Returns:
-        The sheet's mask at the picture's size (bool, shrunk by 2% of its side to leave out its
-        blurred or shadowed edge), or None.
+        ``(mask, angle)``: the sheet's mask at the picture's size (bool, shrunk by 2% of its side
+        to leave out its blurred or shadowed edge) and how far the sheet is turned (degrees, see
+        :func:`_rectangle_fill`); or None.
     """
     small, _ = _down(grey, 256)
     if min(small.shape) < 16 or float(small.max() - small.min()) < MIN_CONTRAST:
@@ -604,7 +636,7 @@ def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
     region = labels == i + 1
     sheet = convex_hull_image(region)  # the page with what is written on it, also ink reaching its edge
     share, paper_share = float(sheet.mean()), float((light & sheet).sum()) / float(sheet.sum())
-    fill, aspect = _rectangle_fill(sheet)
+    fill, aspect, angle = _rectangle_fill(sheet)
     if share < SHEET_MIN_SHARE or _sides_touched(boxes[i], small.shape) > 2 or paper_share < 0.7 \
             or fill < SHEET_RECTANGULAR or aspect > 3:
         return None
@@ -617,7 +649,7 @@ def _sheet_on_desk(grey: np.ndarray) -> np.ndarray | None:
         return None
     sheet = ndimage.binary_erosion(sheet, iterations=max(1, round(0.02 * side)))
     up = np.asarray(Image.fromarray(sheet.astype(np.uint8) * 255).resize(grey.shape[::-1], Image.NEAREST)) > 127
-    return up if up.any() else None
+    return (up, angle) if up.any() else None
 
 
 def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
