@@ -238,10 +238,9 @@ def test_drawing_a_seven_in_the_browser(lab, browser, front_end):
     widget = browser.find_element(By.CSS_SELECTOR, ".lenet-sketchpad")
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", widget)
     lh.figures_dir().mkdir(parents=True, exist_ok=True)  # paths are not created by asking (issue 14)
-    if front_end == "lab":
-        widget.screenshot(str(lh.figures_dir() / "11_sketchpad_browser.png"))
-    else:
-        browser.save_screenshot(str(lh.figures_dir() / "11_sketchpad_notebook7.png"))
+    # the widget alone: a page shot also showed the cell below it, printed before anything was drawn
+    widget.screenshot(str(lh.figures_dir() / ("11_sketchpad_browser.png" if front_end == "lab"
+                                              else "11_sketchpad_notebook7.png")))
 
     smallest = browser.execute_script("""
         let size = 1e9, where = '';

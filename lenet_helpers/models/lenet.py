@@ -213,7 +213,8 @@ class LeNet5_1998(MNISTNet):
     (``"pad32"``); every layer squashes with :class:`ScaledTanh` 1.7159 tanh(2x/3); S2 and S4 are
     trainable :class:`Subsampling` layers (coefficient and bias per map, then squashing); C3 is
     sparsely connected by Table I (:class:`SparseConv2d`, 1,516 parameters); weights start uniform
-    in +-2.4/fan_in (appendix A). Not kept: the paper's input scaling (background -0.1, ink 1.175;
+    in +-2.4/fan_in (appendix A; C3's units have 75, 100 or 150 inputs, and its weights use their
+    mean, 93.75). Biases start at 0, our choice: the paper does not specify them. Not kept: the paper's input scaling (background -0.1, ink 1.175;
     we use the series' MNIST normalisation), its RBF output layer and loss (a linear layer and
     cross-entropy here), and its stochastic diagonal Levenberg-Marquardt optimiser (appendix C).
 

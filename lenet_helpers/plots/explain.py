@@ -180,7 +180,8 @@ def plot_embedding(xy, labels, mistakes=None, ax=None, title=None):
         mk = np.asarray(mistakes, dtype=bool)
         ax.scatter(xy[mk, 0], xy[mk, 1], marker="x", c="black", s=40, linewidths=1.5,
                    label=f"misread ({int(mk.sum())})")
-        ax.legend(loc="lower right", fontsize=FONT + 1)
+        # under the map, not on it: inside, the box hid the points of whichever cluster lay in its corner
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=FONT + 1)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:

@@ -75,7 +75,8 @@ def plot_learning_curves(history: pd.DataFrame, axes=None, log_loss: bool = True
         ax.grid(alpha=0.3)
         ax.legend()
     ax_acc.annotate(f"{best['valid_acc']:.2f}%", (best["epoch"], best["valid_acc"]), textcoords="offset points",
-                    xytext=(0, -16), ha="center", color="tab:orange")
+                    xytext=(0, -16), ha="center", color="tab:orange",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})  # over the dashed line
     if log_loss and (history[["train_loss", "valid_loss"]] > 0).all().all():
         ax_loss.set_yscale("log")
         ax_loss.set_ylabel("cross-entropy (log scale)")

@@ -238,7 +238,8 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
             f"{_gap_words(gap, spread)}.")
     fast, slow = table["s/epoch"].idxmin(), table["s/epoch"].idxmax()
     cheapest = table["multiply-adds"].idxmin()
-    time_ratio = table.loc[slow, "s/epoch"] / table.loc[fast, "s/epoch"]
+    # the ratio of the times as printed (2 decimals), so a student's check gives the same figure
+    time_ratio = round(table.loc[slow, "s/epoch"], 2) / max(round(table.loc[fast, "s/epoch"], 2), 0.01)
     work_ratio = table.loc[slow, "multiply-adds"] / table.loc[fast, "multiply-adds"]
     if time_ratio > 2 * max(work_ratio, 1):  # far slower than its work explains: the machine was busy
         why = (f". {slow} needs {work_ratio:.1f} times {fast}'s multiply-adds per digit, yet took {time_ratio:.1f} "
@@ -250,8 +251,8 @@ def architecture_report(table: pd.DataFrame, spread: float | None = None, baseli
                f"network trains slows its epochs.")
     lines.append(
         f"Time per epoch when these networks were trained (a reused checkpoint keeps the times of the run that "
-        f"made it): {fast} {table.loc[fast, 's/epoch']:.1f} s, the least; {slow} "
-        f"{table.loc[slow, 's/epoch']:.1f} s, the most{why} Compare costs by the multiply-adds column "
+        f"made it): {fast} {table.loc[fast, 's/epoch']:.2f} s, the least; {slow} "
+        f"{table.loc[slow, 's/epoch']:.2f} s, the most{why} Compare costs by the multiply-adds column "
         f"({cheapest} needs the fewest per digit) and speeds in a quiet, longer run (the 15-epoch figures below).")
     lines.append(
         f"Chosen on validation: {best}"
