@@ -433,7 +433,7 @@ def _is_frame(i: int, areas, boxes) -> bool:
                and xs.start < ox.start and ox.stop < xs.stop for j, (oy, ox) in enumerate(boxes))
 
 
-def _digit_mask(signal: np.ndarray, notes: list, info: list, fills_picture: bool = False) -> np.ndarray:
+def _digit_mask(signal: np.ndarray, warnings: list, notes: list, fills_picture: bool = False) -> np.ndarray:
     """The pixels of the largest digit-like mark (with the small strokes beside it).
 
     ``fills_picture``: the digit fills the picture (no paper around it), so a mark along the edge
@@ -452,11 +452,11 @@ def _digit_mask(signal: np.ndarray, notes: list, info: list, fills_picture: bool
     if inner and (not edge or areas[inner[0]] >= 0.15 * areas[edge[0]]):
         main, others = inner[0], inner[1:]
         if edge and areas[edge[0]] >= 0.3 * areas[main]:
-            info.append("left out a frame or a line along the edge of the picture")
+            notes.append("left out a frame or a line along the edge of the picture")
     else:
         main, others = order[0], list(order[1:])
         if len(order) > 0 and _touches_edge(boxes[main], (h, w)) and min(h, w) >= 3 * MIN_SIDE:
-            notes.append("the mark touches the edge of the picture: leave a margin of paper around the digit")
+            warnings.append("the mark touches the edge of the picture: leave a margin of paper around the digit")
     ys, xs = boxes[main]
     size = max(ys.stop - ys.start, xs.stop - xs.start)
     if size < max(MIN_SIDE / 2, 0.08 * min(h, w)):
@@ -482,13 +482,13 @@ def _digit_mask(signal: np.ndarray, notes: list, info: list, fills_picture: bool
                 joined = True
     rivals = sum(areas[i] >= SECOND_MARK * areas[main] for i in rest)
     if rivals:
-        notes.append(f"{rivals + 1} separate marks of similar size (two digits?): read the largest; "
+        warnings.append(f"{rivals + 1} separate marks of similar size (two digits?): read the largest; "
                      f"give one digit per picture")
     mask = np.isin(labels, np.asarray(keep) + 1)
     rows, cols = np.nonzero(mask)
     height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
     if width > MAX_ASPECT * height:
-        notes.append(f"the mark is {width / height:.1f} times wider than tall, unlike one upright digit "
+        warnings.append(f"the mark is {width / height:.1f} times wider than tall, unlike one upright digit "
                      f"(two digits side by side, or a line?)")
     return mask
 
@@ -652,7 +652,7 @@ def _sheet_on_desk(grey: np.ndarray) -> tuple[np.ndarray, float] | None:
     return (up, angle) if up.any() else None
 
 
-def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
+def _find_ink(grey: np.ndarray, warnings: list, notes: list) -> tuple[np.ndarray, np.ndarray]:
     """``(paper, ink)``: the paper level, and the digit's ink in [0, 1] with all else 0.
 
     Two readings: against the paper *around* the ink (:func:`_find_ink_local`: shadows, specks,
@@ -667,15 +667,15 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
     ``benchmarks/reading.py`` (MNIST test digits written as files) and ``benchmarks/photos.py``
     measured the rule.
     """
-    local_notes, local_info = list(notes), list(info)
+    local_warnings, local_notes = list(warnings), list(notes)
     try:
-        paper, ink = _find_ink_local(grey, local_notes, local_info)
+        paper, ink = _find_ink_local(grey, local_warnings, local_notes)
     except ImageError as exc:
         paper = ink = None
         local_error = exc
-    global_notes, global_info = list(notes), list(info)
+    global_warnings, global_notes = list(warnings), list(notes)
     try:
-        paper_g, ink_g, fills_picture = _find_ink_global(grey, global_notes, global_info)
+        paper_g, ink_g, fills_picture = _find_ink_global(grey, global_warnings, global_notes)
     except ImageError:
         ink_g, fills_picture = None, False
     # The global digit "fills" the picture when it reaches three sides, or comes within 3% of them:
@@ -683,14 +683,14 @@ def _find_ink(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np
     if ink_g is not None and _sides_touched(_box(ink_g), ink_g.shape, round(0.03 * max(ink_g.shape))) >= 3 and (
             fills_picture or ink is None or _touches_edge(_box(ink), ink.shape)
             or (ink > 0).sum() < LOCAL_INK_SHARE * (ink_g > 0).sum()):
-        notes[:], info[:] = global_notes, global_info
+        warnings[:], notes[:] = global_warnings, global_notes
         return paper_g, ink_g
     if ink is None:
         if ink_g is None:
             raise local_error
-        notes[:], info[:] = global_notes, global_info
+        warnings[:], notes[:] = global_warnings, global_notes
         return paper_g, ink_g
-    notes[:], info[:] = local_notes, local_info
+    warnings[:], notes[:] = local_warnings, local_notes
     return paper, ink
 
 
@@ -700,7 +700,7 @@ def _box(ink: np.ndarray) -> tuple[slice, slice]:
     return slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1)
 
 
-def _find_ink_global(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray, bool]:
+def _find_ink_global(grey: np.ndarray, warnings: list, notes: list) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(paper, ink, fills_picture)`` read from the digit's own ink: one threshold for the whole picture.
 
     Otsu's threshold (Otsu 1979, ``skimage.filters.threshold_otsu``) splits the grey levels into
@@ -744,7 +744,7 @@ def _find_ink_global(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndar
     fills_picture = _paper_is_only_edge(~paper_class)
     if fills_picture:
         noise = min(noise, float(np.percentile(signal, 99.9)) / 8)
-    return paper, _ink_from_signal_despeckled(signal, notes, info, noise, fills_picture), fills_picture
+    return paper, _ink_from_signal_despeckled(signal, warnings, notes, noise, fills_picture), fills_picture
 
 
 def _paper_is_only_edge(ink_class: np.ndarray) -> bool:
@@ -757,7 +757,7 @@ def _paper_is_only_edge(ink_class: np.ndarray) -> bool:
     return float((distance[paper] <= 0.05 * max(ink_class.shape) + 1).mean()) >= EDGE_ONLY_PAPER
 
 
-def _find_ink_local(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarray, np.ndarray]:
+def _find_ink_local(grey: np.ndarray, warnings: list, notes: list) -> tuple[np.ndarray, np.ndarray]:
     """``(paper, ink)`` read against the paper *around* the ink: the local paper level, and the
     digit's ink in [0, 1] with all else 0.
 
@@ -774,23 +774,23 @@ def _find_ink_local(grey: np.ndarray, notes: list, info: list) -> tuple[np.ndarr
         signal = ink - paper
         if dark_ink:  # light falls on paper and ink alike (a shadow scales both): compare ink to its paper
             signal = signal / np.maximum(1 - paper, 0.1)
-        pass_notes, pass_info = list(notes), list(info)
+        pass_warnings, pass_notes = list(warnings), list(notes)
         try:
-            ink_bright = _ink_from_signal_despeckled(signal, pass_notes, pass_info)
+            ink_bright = _ink_from_signal_despeckled(signal, pass_warnings, pass_notes)
         except ImageError:
             if found is None:
                 raise
             break  # a wider window lost the digit: keep what the narrower one found
-        found = (paper, ink_bright, pass_notes, pass_info)
+        found = (paper, ink_bright, pass_warnings, pass_notes)
         widest = 2 * float(ndimage.distance_transform_edt(np.pad(ink_bright > 0, 1)).max())
         min_window = STROKE_WINDOW * widest
         if min_window <= window or window >= max(grey.shape):
             break
-    paper, ink_bright, notes[:], info[:] = found
+    paper, ink_bright, warnings[:], notes[:] = found
     return paper, ink_bright
 
 
-def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list, noise: float | None = None,
+def _ink_from_signal_despeckled(signal: np.ndarray, warnings: list, notes: list, noise: float | None = None,
                                 fills_picture: bool = False) -> np.ndarray:
     """:func:`_ink_from_signal`, after a 3x3 median when the picture has salt-and-pepper specks.
 
@@ -805,14 +805,14 @@ def _ink_from_signal_despeckled(signal: np.ndarray, notes: list, info: list, noi
         neighbours = ndimage.convolve(marks.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - marks
         if float((marks & (neighbours == 0)).mean()) > SPECK_FRACTION:
             try:
-                kept_notes, kept_info = list(notes), list(info)
-                ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_notes, kept_info, noise,
+                kept_warnings, kept_notes = list(warnings), list(notes)
+                ink_bright = _ink_from_signal(ndimage.median_filter(signal, size=3), kept_warnings, kept_notes, noise,
                                               fills_picture)
-                notes[:], info[:] = kept_notes, kept_info
+                warnings[:], notes[:] = kept_warnings, kept_notes
                 return ink_bright
             except ImageError:
                 pass  # ... a stroke drawn 1 pixel wide among the specks: read the unfiltered picture
-    return _ink_from_signal(signal, notes, info, noise, fills_picture)
+    return _ink_from_signal(signal, warnings, notes, noise, fills_picture)
 
 
 def _threshold(signal: np.ndarray, noise: float | None = None) -> tuple[float, float]:
@@ -827,7 +827,7 @@ def _threshold(signal: np.ndarray, noise: float | None = None) -> tuple[float, f
     return contrast, max(INK_THRESHOLD * contrast, 4 * noise, MIN_CONTRAST / 2)
 
 
-def _ink_from_signal(signal: np.ndarray, notes: list, info: list, noise: float | None = None,
+def _ink_from_signal(signal: np.ndarray, warnings: list, notes: list, noise: float | None = None,
                      fills_picture: bool = False) -> np.ndarray:
     contrast, threshold = _threshold(signal, noise)
     if contrast < MIN_CONTRAST:
@@ -836,9 +836,9 @@ def _ink_from_signal(signal: np.ndarray, notes: list, info: list, noise: float |
     marks = signal > threshold
     lines = _ruled_lines(marks)
     if lines.any():
-        info.append("left out the ruled lines of the paper")
+        notes.append("left out the ruled lines of the paper")
         marks &= ~lines
-    mask = _digit_mask(np.where(marks, signal, 0), notes, info, fills_picture)
+    mask = _digit_mask(np.where(marks, signal, 0), warnings, notes, fills_picture)
     level = float(np.percentile(signal[mask], 90))
     if level < MIN_CONTRAST:
         raise ImageError("no ink found: the marks are too faint; write the digit in dark ink on light paper")
@@ -956,10 +956,10 @@ def read_digit(model, path_or_image, normalize_stroke: bool = True) -> DigitRead
     steps = preprocess_steps(path_or_image, model, normalize_stroke=normalize_stroke)
     digits, probabilities = predict(model, steps["model input"])
     digit, probs = int(digits[0]), probabilities[0]
-    notes = list(steps.warnings)
+    warnings = list(steps.warnings)
     if float(probs[digit]) < CONFIDENT:
-        notes.append(f"the model is unsure ({format_confidence(probs[digit])} for {digit})")
-    return DigitReading(digit, probs, notes, list(steps.notes), steps)
+        warnings.append(f"the model is unsure ({format_confidence(probs[digit])} for {digit})")
+    return DigitReading(digit, probs, warnings, list(steps.notes), steps)
 
 
 @torch.no_grad()
