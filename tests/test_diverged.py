@@ -153,3 +153,15 @@ def test_the_shipped_reference_model_is_never_a_destination(tmp_path):
     with pytest.raises(lh.SaveError, match="reference model shipped with lenet_helpers"):
         lh.save_training_run(lh.LeNet5(), _fake_history(99.9), REFERENCE_DIR / "lenet5_mnist.pt", tmp_path / "h.csv")
     assert (REFERENCE_DIR / "lenet5_mnist.pt").read_bytes() == before
+
+
+def test_a_blown_up_but_finite_loss_is_pointed_out(data, capsys):
+    """--lr 1e30 gave losses of 1e31 that stayed finite (review of 2026-11-29): no divergence to stop,
+    but the run ends with one line naming the learning rate; a normal run prints no such line."""
+    lh.set_seed(0)
+    history = lh.train(lh.LeNet5(), data, epochs=1, lr=1e6, device="cpu", progress=False)
+    assert history.attrs["diverged"] is None and history["train_loss"].iloc[-1] > 2 * loop.GUESS_LOSS
+    out = capsys.readouterr().out
+    assert "Note: the training loss ended at" in out and "(this run: 1e+06; the default: 0.001)" in out
+    lh.train(lh.LeNet5(), data, epochs=1, device="cpu", progress=False)
+    assert "Note: the training loss" not in capsys.readouterr().out

@@ -23,6 +23,10 @@ from lenet_helpers.training.checkpoint import HISTORY_COLUMNS
 from lenet_helpers.training.config import LEARNING_RATE, TrainConfig
 from lenet_helpers.training.step import TrainStep
 
+#: The cross-entropy of a uniform guess over the 10 digits, ln 10 (in nats): where an untrained
+#: network starts. A run that ends at more than twice this did not fit the digits.
+GUESS_LOSS = math.log(10)
+
 
 class NonFiniteLoss(FloatingPointError):
     """The training loss became NaN or infinite: the weights diverged (a learning rate too high)."""
@@ -205,7 +209,9 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
     :func:`~lenet_helpers.save_training_run` refuses to save it over a good
     checkpoint unless asked (``partial=True``). A loss that becomes NaN or infinite (a
     learning rate too high) stops training the same way, with one line saying so and what to
-    try, and marks ``history.attrs["diverged"]`` with the epoch it happened in.
+    try, and marks ``history.attrs["diverged"]`` with the epoch it happened in. A run whose last
+    training loss stays finite but above twice :data:`GUESS_LOSS` (the logits blown up by a far
+    too high learning rate, e.g. ``lr=1e6``: a loss of millions) ends with one line saying so.
 
     Args:
         model: a registered network (:func:`~lenet_helpers.build_model`); moved to ``device``
@@ -308,6 +314,10 @@ def train(model: nn.Module, data: MNISTTensors | tuple | None = None, config: Tr
               f"weights at the end of epoch {len(rows)}" + (" (its initial weights)." if not rows else "."), flush=True)
     else:
         interrupted, diverged = False, None
+        if rows and rows[-1]["train_loss"] > 2 * GUESS_LOSS:
+            print(f"Note: the training loss ended at {rows[-1]['train_loss']:.4g}, more than twice what guessing "
+                  f"scores (ln 10 = {GUESS_LOSS:.2f}): the weights did not settle, which usually means the learning "
+                  f"rate is far too high (this run: {config.lr:g}; the default: {TrainConfig.lr:g}).", flush=True)
     finally:
         bar.close()
         model.to(memory_format=torch.contiguous_format)
