@@ -206,3 +206,20 @@ def test_printed_difference_is_the_difference_of_the_printed_values():
     assert f"{new - old:+.4f}" == "+0.0335"
     assert f"{lh.readings.printed_difference(new, old, 4):+.4f}" == "+0.0334"
     assert f"{99.66 - 85.64:+.1f}" == "+14.0" and f"{lh.readings.printed_difference(99.66, 85.64, 1):+.1f}" == "+14.1"
+
+
+def test_text_table_aligns_by_inline_styles_that_an_untrusted_notebook_keeps():
+    """03's layer table through pandas' Styler aligned its sentences by a <style> block, which JupyterLab
+    strips from an untrusted notebook's outputs: the "why" column then showed right-aligned."""
+    table = lh.layer_arithmetic(lh.LeNet5())
+    shown = lh.readings.text_table(table, {"parameters": "{:,}"})
+    page = shown._repr_html_()
+    assert "<style" not in page and page.count("<tr>") == len(table) + 1
+    assert '<th style="text-align: left">why</th>' in page and '<th style="text-align: right">parameters</th>' in page
+    assert '<td style="text-align: right">2,416</td>' in page  # formatted, right-aligned
+    assert "(1×5×5 + 1) × 6 = 156 parameters</td>" in page
+    assert "&lt;b&gt;" in lh.readings.text_table(pd.DataFrame({"a": ["<b>"]}))._repr_html_()  # escaped
+    lines = repr(shown).splitlines()
+    assert lines[0].startswith("layer type") and lines[1].startswith("conv1 Conv2d    (6, 28, 28)")
+    why = lines[0].index("why")
+    assert all(line[why:].startswith(w[:10]) for line, w in zip(lines[1:], table["why"]))  # left-aligned text

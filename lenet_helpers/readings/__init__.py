@@ -6,7 +6,7 @@ numbers filled in, so that a rerun with other settings (another seed, fewer epoc
 network) changes the text with the figure. Notebooks call them as ``lh.readings.NAME`` and
 print them with ``lh.readings.show``. A new reading goes in the module of its topic:
 
-* :mod:`.text`: printing (``show``, ``say``) and how numbers are written (``format_confidence``, ...);
+* :mod:`.text`: printing (``show``, ``say``, ``text_table``) and how numbers are written (``format_confidence``, ...);
 * :mod:`.network`: the network itself (normalisation 02, variances 03, feature maps 08, 09);
 * :mod:`.results`: a trained network's results (curves 05, mistakes 06, confusions 07, architectures 10);
 * :mod:`.mistakes`: a verdict for each misread digit, the occlusion lines (12);
@@ -49,13 +49,15 @@ from lenet_helpers.readings.text import (
     format_level,
     printed_difference,
     probability_text,
+    TextTable,
     say,
     show,
+    text_table,
 )
 
 __all__ = [
     # printing and numbers in words
-    "show", "say", "fold", "Folded", "WIDTH", "format_confidence", "format_level", "probability_text",
+    "show", "say", "fold", "Folded", "text_table", "TextTable", "WIDTH", "format_confidence", "format_level", "probability_text",
     "printed_difference",
     # the network itself (02, 03, 08, 09)
     "normalisation_report", "variance_report", "feature_map_report", "kernel_background_report", "code_similarity_report", "naive_input_report",

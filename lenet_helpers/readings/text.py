@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 import textwrap
 
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
+
 #: Characters per printed line: fits a JupyterLab output at 1280 px with the file browser open.
 WIDTH = 96
 
@@ -59,6 +62,59 @@ def fold(text, summary: str) -> Folded:
         return Folded(text, f"{summary} ({len(text.splitlines())} lines)")
     sentences = [str(line) for line in text]
     return Folded("\n".join(f"- {line}" for line in sentences), f"{summary} ({len(sentences)} sentences)", sentences)
+
+
+class TextTable:
+    """A table whose columns of words read left-aligned and numbers right-aligned, wherever shown.
+
+    pandas' ``Styler`` aligns through a ``<style>`` block, which JupyterLab removes from the
+    outputs of a notebook it does not trust (an executed copy opened for the first time), leaving
+    a column of sentences right-aligned; here each cell carries its own ``style="text-align: ..."``,
+    which JupyterLab's sanitizer keeps. A plain-text front end gets ``DataFrame.to_string``.
+
+    Attributes:
+        frame: the table as given; formats: column -> format string (e.g. ``"{:,}"``).
+    """
+
+    def __init__(self, frame, formats: dict | None = None):
+        self.frame, self.formats = frame, dict(formats or {})
+
+    def _cells(self, column: str) -> list[str]:
+        form = self.formats.get(column, "{}")
+        return [form.format(v) for v in self.frame[column]]
+
+    def _is_text(self, column: str) -> bool:
+        return not is_numeric_dtype(self.frame[column]) and column not in self.formats
+
+    def _repr_html_(self) -> str:
+        columns = list(self.frame.columns)
+        align = {c: "left" if self._is_text(c) else "right" for c in columns}
+        head = "".join(f'<th style="text-align: {align[c]}">{html.escape(str(c))}</th>' for c in columns)
+        cells = {c: self._cells(c) for c in columns}
+        rows = "".join("<tr>" + "".join(f'<td style="text-align: {align[c]}">{html.escape(cells[c][i])}</td>'
+                                        for c in columns) + "</tr>" for i in range(len(self.frame)))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+    def __repr__(self) -> str:
+        shown = {}
+        for column in self.frame.columns:
+            cells, name = self._cells(column), str(column)
+            if self._is_text(column):  # padded to one width, so that to_string's right-justifying leaves them left
+                width = max([len(name), *map(len, cells)])
+                cells, name = [c.ljust(width) for c in cells], name.ljust(width)
+            shown[name] = cells
+        return pd.DataFrame(shown).to_string(index=False)
+
+
+def text_table(frame, formats: dict | None = None) -> TextTable:
+    """``frame`` (a DataFrame, index left out) to show as a cell's last expression: words
+    left-aligned, numbers right-aligned, also in an untrusted notebook (see :class:`TextTable`).
+
+    Args:
+        formats: column -> format string, e.g. ``{"parameters": "{:,}"}`` (that column is then
+            right-aligned as a number).
+    """
+    return TextTable(frame, formats)
 
 
 def say(*parts, sep: str = " ", width: int = WIDTH) -> None:
