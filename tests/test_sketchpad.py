@@ -146,6 +146,10 @@ def test_plot_reading_draws_the_panel():
     plt.close(fig)
     with pytest.raises(TypeError, match="nothing to plot"):
         lh.plot_reading(lh.NoInk())
+    # a reading of a file or photo (read_digit) has no canvas: its picture as read is shown (it raised before)
+    fig = lh.plot_reading(lh.read_digit(lh.LeNet5().eval(), lh.draw_digit(3, size=120, seed=0)))
+    assert fig.axes[0].get_title() == "your picture" and len(fig.axes) == 4
+    plt.close(fig)
 
 
 def test_margin_is_the_gap_between_the_two_largest_logits():

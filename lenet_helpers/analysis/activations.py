@@ -126,6 +126,12 @@ def code_similarity(codes: torch.Tensor, labels) -> pd.DataFrame:
 
     The diagonal averages over distinct pairs of the same class (a code's similarity to
     itself is left out).
+
+    Args:
+        codes: ``(N, D)`` one vector per digit (e.g. conv3's 120 values); labels: ``(N,)`` digits 0-9.
+
+    Returns:
+        A 10x10 DataFrame (rows and columns: digits 0-9), cosine similarities in [-1, 1].
     """
     labels = torch.as_tensor(labels).cpu()
     z = torch.nn.functional.normalize(codes.double(), dim=1)

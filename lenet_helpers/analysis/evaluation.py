@@ -133,6 +133,12 @@ def mixed_sample(correct: torch.Tensor, n: int, n_wrong: int | None = None, seed
 
     ``n_wrong`` mistakes (default a quarter of ``n``, at most all there are) and the rest right,
     drawn at random with ``seed`` and shuffled together.
+
+    Args:
+        correct: ``(N,)`` bool, whether each test digit was read right.
+
+    Returns:
+        ``(n,)`` int64 indices into ``correct`` (fewer when there are fewer than ``n`` digits).
     """
     correct = torch.as_tensor(correct).bool()
     g = torch.Generator().manual_seed(seed)

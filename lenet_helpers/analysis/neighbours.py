@@ -72,7 +72,11 @@ def neighbour_agreement(features, labels, k: int = 10) -> float:
     """Share (%) of each point's ``k`` nearest other points that carry its label, averaged.
 
     100% means every class forms its own tight cluster; with 10 balanced classes scattered at
-    random it is about 10%. Used to compare raw pixels with fc1 features in the same units.
+    random it is about 10%. Used to compare raw pixels with fc1 features in the same units
+    (the accuracy of a k-nearest-neighbour vote counted per neighbour).
+
+    Args:
+        features: ``(N, D)``, N > k; labels: ``(N,)``.
     """
     x, y = _numpy(features), _numpy(labels).astype(int)
     _, idx = nearest_neighbours(x, x, k + 1)

@@ -77,12 +77,20 @@ def stroke(digits: torch.Tensor, pixels: int) -> torch.Tensor:
 
 
 def thinner(digits: torch.Tensor, pixels: int) -> torch.Tensor:
-    """Strokes about ``pixels`` pixels thinner (:func:`stroke` with ``-pixels``)."""
+    """Strokes about ``pixels`` pixels thinner (an erosion; :func:`stroke` with ``-pixels``).
+
+    ``digits``: ``(N, 28, 28)`` in [0, 1], white ink on black; returns the same shape. Raises
+    ``ValueError`` for another shape (:func:`~lenet_helpers.data.preprocessing.check_digits`).
+    """
     return stroke(digits, -int(pixels))
 
 
 def thicker(digits: torch.Tensor, pixels: int) -> torch.Tensor:
-    """Strokes about ``pixels`` pixels thicker (:func:`stroke`)."""
+    """Strokes about ``pixels`` pixels thicker (a dilation; :func:`stroke`).
+
+    ``digits``: ``(N, 28, 28)`` in [0, 1], white ink on black; returns the same shape. Raises
+    ``ValueError`` for another shape (:func:`~lenet_helpers.data.preprocessing.check_digits`).
+    """
     return stroke(digits, int(pixels))
 
 

@@ -228,6 +228,10 @@ def mnist_loaders(batch_size: int = 32, root=None, download: bool = True, num_wo
 
     Returns:
         ``(train_loader, valid_loader, test_loader)`` yielding ``(images (B, 1, 32, 32), labels (B,))``.
+
+    Raises:
+        MNISTNotFoundError: MNIST is not in ``root`` and cannot be downloaded (offline).
+        MNISTCorruptError: an MNIST file there is damaged (named in the message).
     """
     splits = mnist_splits(root, download, transform=lenet_transform())
     if subset is not None:
@@ -316,6 +320,8 @@ def mnist_tensors(root=None, download: bool = True, device=None, valid_size: int
 
     Raises:
         ValueError: an unknown preprocessing.
+        MNISTNotFoundError: MNIST is not in ``data/`` and cannot be downloaded (offline).
+        MNISTCorruptError: an MNIST file there is damaged (named in the message).
     """
 
     check_preprocessing(preprocessing)
@@ -357,6 +363,9 @@ class TensorBatches:
 
     Yields:
         ``(images (B, ...), labels (B,))`` on the dataset's device.
+
+    Raises:
+        ValueError: ``batch_size`` below 1.
     """
 
     def __init__(self, dataset: TensorDataset, batch_size: int = 32, shuffle: bool = False,

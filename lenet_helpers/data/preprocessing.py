@@ -25,8 +25,8 @@ INPUT_SIZE = 32
 
 
 #: Mean and standard deviation of MNIST training pixels scaled to [0, 1]
-#: (the figures of pytorch/examples ``mnist/main.py``). After normalising, the white
-#: background is -0.4242 and full ink +2.8215.
+#: (the figures of pytorch/examples ``mnist/main.py``). After normalising, MNIST's black
+#: background (pixel 0) is -0.4242 and full white ink (pixel 1) +2.8215.
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 

@@ -206,9 +206,11 @@ if anywidget is not None:
         enable, and pointer events (mouse, touch, pen) are plain browser JavaScript.
 
         Args:
-            model: a trained model; default: the series' checkpoint (``lh.load_trained_model``
-                where it exists, else ``lh.load_checkpoint(checkpoint)``).
+            model: a trained model; default: ``lh.load_checkpoint(checkpoint)`` when ``checkpoint``
+                is given, else ``lh.load_trained_model()`` (your model of notebook 04, else the
+                reference model shipped with the package).
             checkpoint: a checkpoint file to load instead of the default.
+            device: where a loaded model runs (default :func:`~lenet_helpers.pick_device`).
             size: canvas side in pixels. pen_width: pen diameter in pixels.
 
         Attributes:

@@ -24,6 +24,7 @@ def draw_digit(digit: int, size: int = 200, thickness: int = 14, offset=(0, 0), 
     09 and the tests so that no image has to come from the internet.
 
     Args:
+        digit: 0-9 (a ``KeyError`` otherwise).
         size: side of the square image in pixels. thickness: stroke width in pixels.
         offset: (dx, dy) of the digit's centre from the image centre, in pixels.
         scale: height of the digit as a fraction of ``size``.

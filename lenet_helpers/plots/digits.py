@@ -195,7 +195,8 @@ def plot_steps(steps: dict, ncols: int = 3, fig=None, names: dict | None = None)
 def plot_reading(reading: DigitReading, fig=None, title: str | None = None):
     """A reading as one matplotlib figure, the widget's panel for notebooks and reports.
 
-    Top row: the drawing, the 28x28 MNIST-like image, the model input, the softmax bar
+    Top row: the drawing (for a reading of a file or photo, :func:`~lenet_helpers.read_digit`,
+    the picture as read), the 28x28 MNIST-like image, the model input, the softmax bar
     chart (top answer in blue, confidence by :func:`format_confidence`). Below: the conv1 and
     conv2 feature maps (red positive, blue negative, one scale per layer).
 
@@ -216,8 +217,11 @@ def plot_reading(reading: DigitReading, fig=None, title: str | None = None):
     top = subs[0].subplots(1, 4, width_ratios=[1, 1, 1, 1.8])
     model_input = reading.steps["model input"]
     h, w = model_input.shape[-2:]
-    for ax, img, name in zip(top[:3], [reading.image, reading.steps["28x28 centred"], model_input],
-                             ["your drawing", "28x28, centred", f"model input {h}x{w}"]):
+    # a sketchpad reading keeps its canvas; one of read_digit (a file, a photo) shows the picture as read
+    picture, what = ((reading.image, "your drawing") if reading.image is not None
+                     else (reading.steps["original"], "your picture"))
+    for ax, img, name in zip(top[:3], [picture, reading.steps["28x28 centred"], model_input],
+                             [what, "28x28, centred", f"model input {h}x{w}"]):
         arr = np.asarray(img.detach().cpu() if isinstance(img, torch.Tensor) else img, dtype=np.float32)
         ax.imshow(arr.reshape(arr.shape[-2:]), cmap="gray")
         ax.set_title(name, fontsize=11)

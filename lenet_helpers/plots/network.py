@@ -141,7 +141,7 @@ def plot_vector(values, shape, ax=None, title=None, cmap="RdBu_r", annotate=Fals
 
 def plot_kernels(kernels: torch.Tensor, fig=None, title: str | None = "conv1 kernels", ncols: int = 3,
                  annotate: bool = True, vmax: float | None = None, cbar_label: str = "kernel weight"):
-    """The 5x5 kernels ``(K, 5, 5)`` of conv1, red positive, blue negative, weights written in (10 pt).
+    """Convolution kernels ``(K, h, w)`` (conv1's 5x5 ones), red positive, blue negative, weights written in (10 pt).
 
     Args:
         kernels: ``(K, h, w)`` weights (conv1's ``(6, 5, 5)``, from :func:`~lenet_helpers.conv1_kernels`).

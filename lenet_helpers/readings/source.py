@@ -30,7 +30,7 @@ class SourceView:
         return len(self.code.rstrip("\n").splitlines())
 
     def summary(self) -> str:
-        """The one line shown while the view is closed: ``"show the code of lenet5 (24 lines)"``."""
+        """The one line shown while the view is closed: ``"show the code of lenet5 (34 lines)"``."""
         return f"show the code of {self.name} ({self.lines} lines)"
 
     def _repr_html_(self) -> str:
@@ -48,7 +48,7 @@ def show_source(obj, collapsed: bool = True, docstring: bool = False) -> SourceV
     """The source of a registered network, class or function, for display behind a collapsed view.
 
     Notebooks show long code this way (``display(lh.readings.show_source("lenet5"))``, or as a
-    cell's last expression): closed, it takes one line, "show the code of lenet5 (24 lines)";
+    cell's last expression): closed, it takes one line, "show the code of lenet5 (34 lines)";
     a click opens it, highlighted.
 
     Args:

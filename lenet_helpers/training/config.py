@@ -64,8 +64,8 @@ class TrainConfig:
             runs); ``None`` for all of MNIST.
 
     Raises:
-        SettingError: (a ValueError, on creation) a setting out of range, NaN or infinite: one line
-            naming it, its valid range and an example.
+        SettingError: (a ValueError, on creation) a setting out of range, NaN or infinite, or an
+            unknown schedule or optimizer: one line naming it and what it may be.
     """
 
     epochs: int = EPOCHS
@@ -82,15 +82,15 @@ class TrainConfig:
 
     def __post_init__(self):
         if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(f"epochs must be a whole number of at least 1, got {self.epochs!r}")
+            raise SettingError("epochs", f"epochs must be a whole number of at least 1, got {self.epochs!r}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number of at least 1, got {self.batch_size!r}")
+            raise SettingError("batch_size", f"batch_size must be a whole number of at least 1, got {self.batch_size!r}")
         if self.subset is not None and (not isinstance(self.subset, int) or self.subset < 1):
-            raise ValueError(f"subset must be None (all digits) or a whole number of at least 1, got {self.subset!r}")
+            raise SettingError("subset", f"subset must be None (all digits) or a whole number of at least 1, got {self.subset!r}")
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+            raise SettingError("lr_schedule", f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+            raise SettingError("optimizer", f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         _number("lr", self.lr, 0, math.inf, True, True, "1e-3, the reference tutorial's")
         _number("momentum", self.momentum, 0, 1, False, True, "0.9, or 0 for plain SGD")
         _number("weight_decay", self.weight_decay, 0, math.inf, False, True, "0 or 1e-4")

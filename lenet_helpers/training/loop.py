@@ -108,6 +108,9 @@ def evaluate(model: nn.Module, data, device=None, batch_size: int = 1000, loss_f
     Returns:
         ``(loss, accuracy)``: mean cross-entropy per image, and % of images whose largest
         logit is the label (e.g. ``(0.031, 99.05)``).
+
+    Raises:
+        ValueError: ``data`` holds no images.
     """
     model.eval()
     device = torch.device(device) if device is not None else _model_device(model)

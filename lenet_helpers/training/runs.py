@@ -448,6 +448,13 @@ def train_or_load(model: str = "lenet5", config: TrainConfig | None = None, *, m
     Returns:
         ``(model in eval mode, history DataFrame, metadata dict, trained)``; ``trained`` is True when
         it was trained now, False when loaded.
+
+    Raises:
+        ValueError: an unknown architecture (the message lists the known ones).
+        TypeError: an unknown setting in ``**settings``.
+        SettingError: a setting out of range (see :class:`~lenet_helpers.TrainConfig`).
+        SaveError, TrainingInterrupted: from :func:`train_and_save` (a run that diverged or was
+            stopped is not saved).
     """
     config = (config or TrainConfig()).replace(**settings)
     device = torch.device(device) if device is not None else pick_device(verbose)

@@ -31,9 +31,10 @@ def train_step(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, opt
                set_to_none: bool = True) -> torch.Tensor:
     """One optimizer step on one batch, with no wait for the device: forward, loss, backward, step.
 
-    The same order as the textbook loop (pytorch/examples ``mnist/main.py``; the reference tutorial):
-    ``logits = model(images)``, ``loss = loss_fn(logits, labels)``, ``optimizer.zero_grad()``,
-    ``loss.backward()``, ``optimizer.step()``. Nothing here reads a value back to the host (no
+    The textbook loop's steps (pytorch/examples ``mnist/main.py``; the reference tutorial), with
+    the gradients cleared after the forward pass rather than before it (the same result: they are
+    cleared before ``backward`` either way): ``logits = model(images)``, ``loss = loss_fn(logits,
+    labels)``, ``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()``. Nothing here reads a value back to the host (no
     ``.item()``, no ``if`` on a tensor), which is what lets CUDA capture it as a graph.
 
     Args:
