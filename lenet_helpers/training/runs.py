@@ -457,11 +457,11 @@ def train_or_load(model: str = "lenet5", config: TrainConfig | None = None, *, m
             stopped is not saved).
     """
     config = (config or TrainConfig()).replace(**settings)
+    kwargs = dict(build_model(model, **(model_kwargs or {})).config)  # an unknown name fails here, first
     device = torch.device(device) if device is not None else pick_device(verbose)
     folder = Path(folder) if folder is not None else models_dir()
     name = tag or model
     ckpt, csv = folder / f"{name}.pt", folder / f"{name}_history.csv"
-    kwargs = dict(build_model(model, **(model_kwargs or {})).config)
     if ckpt.is_file() and csv.is_file():
         try:
             net, meta = load_checkpoint(ckpt, device=device)
