@@ -88,21 +88,8 @@ def _ruled(paper: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _on_desk(paper: np.ndarray, rng: np.random.Generator, turn: float = 0.0) -> np.ndarray:
-    """The page photographed whole, lying on a darker desk: a wood-grey desk (35% brightness,
-    grain), the page (92% white, a light gradient) somewhere on it at half its size or more,
-    turned ``turn`` degrees, the picture slightly blurred."""
-    page = Image.fromarray((np.clip(paper * 0.92 * np.linspace(1.0, 0.9, paper.shape[1])[None, :], 0, 1) * 255)
-                           .round().astype(np.uint8), mode="L")
-    mask = Image.new("L", page.size, 255)
-    if turn:
-        page, mask = page.rotate(turn, Image.BICUBIC, expand=True), mask.rotate(turn, Image.BICUBIC, expand=True)
-    h, w = paper.shape
-    H, W = round(h * rng.uniform(1.5, 2.0)), round(w * rng.uniform(1.5, 2.0))
-    desk = 0.35 + ndimage.gaussian_filter(rng.normal(0, 0.05, (H, W)).astype(np.float32), (1.0, 6.0))
-    out = Image.fromarray((np.clip(desk, 0, 1) * 255).round().astype(np.uint8), mode="L")
-    y, x = (int(rng.integers(0, max(1, s - p))) for s, p in ((H, page.size[1]), (W, page.size[0])))
-    out.paste(page, (x, y), mask)
-    return np.asarray(out.filter(ImageFilter.GaussianBlur(1)), dtype=np.float32) / 255
+    """The page photographed whole, lying on a darker desk (:func:`lenet_helpers.page_on_desk`), as 0-1 floats."""
+    return np.asarray(lh.page_on_desk(paper, turn, rng), dtype=np.float32) / 255
 
 
 def renderings(d: np.ndarray, rng: np.random.Generator, desk_rng: np.random.Generator | None = None

@@ -85,7 +85,7 @@ try:
     )
     from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
     from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, MNIST_WIDTH_RANGE, box_stroke_width, stroke_width
-    from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set
+    from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set, page_on_desk
     from lenet_helpers.models import (
         LeNet5,
         MNISTNet,
@@ -188,7 +188,7 @@ __all__ = [
     # digits: your own digits, digits made with code, the sketchpad
     "load_image", "preprocess_steps", "read_digit", "predict_image", "DigitReading", "ImageError", "ink_box",
     "stroke_width", "box_stroke_width", "MNIST_STROKE_WIDTH", "MNIST_WIDTH_RANGE",
-    "draw_digit", "drawn_digit_set", "crop_to_ink", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
+    "draw_digit", "drawn_digit_set", "crop_to_ink", "page_on_desk", "EXAMPLE_STROKES", "predict_strokes", "NoInk", "Sketchpad",
     # plots: every figure
     "save_figure",
     "plot_digit_pixels", "plot_images", "plot_predictions", "plot_confused_pair", "plot_steps", "plot_reading",

@@ -152,6 +152,22 @@ def test_a_turned_page_is_set_upright_before_its_digit_is_read(test_digits, turn
         assert abs((tilt + 90) % 180 - 90) < 4, tilt  # an axis: 179 degrees is 1 degree (measured before: 11-22)
 
 
+def test_page_on_desk_makes_a_turned_page_that_is_read_upright(test_digits, shipped):
+    """lh.page_on_desk (notebook 09, benchmarks/reading.py): a darker desk around a lighter page; read_digit
+    finds the page, turns it back and reads the digit."""
+    from PIL import ImageOps
+
+    digits, labels = test_digits
+    page = ImageOps.expand(lh.crop_to_ink(digits[0], height=120), border=60, fill=255)
+    photo = lh.page_on_desk(page, turn=15.0, seed=3)
+    grey = np.asarray(photo, dtype=float)
+    assert photo.mode == "L" and photo.width > page.width * 1.4 and photo.height > page.height * 1.4
+    assert np.median(grey[:5]) < 110 < np.median(grey[grey > 150])  # a desk at 35% around a page at 92%
+    assert np.array_equal(np.asarray(photo), np.asarray(lh.page_on_desk(page, turn=15.0, seed=3)))  # seeded
+    reading = lh.read_digit(shipped, photo)
+    assert reading.digit == labels[0] and "turned the sheet 15 degrees clockwise" in " ".join(reading.notes)
+
+
 def test_white_digits_on_black_are_not_taken_for_a_page(test_digits):
     """The page step needs a light quadrilateral on a dark border: a white 0 on black (an oval) or
     MNIST's own files never qualify."""

@@ -1,7 +1,8 @@
 """Digits made with code, for lessons, tests and benchmarks: drawn strokes (:func:`draw_digit`,
 notebook 09), pen strokes rasterised as the sketchpad's canvas does (:func:`rasterize_strokes`,
 notebook 11), synthetic photos with shadows, pencil, specks and frames (:func:`synthetic_photo`,
-``benchmarks/photos.py``) and the fixed drawn set of notebook 13 (:func:`drawn_digit_set`).
+``benchmarks/photos.py``), a page photographed whole on a desk (:func:`page_on_desk`, notebook
+09, ``benchmarks/reading.py``) and the fixed drawn set of notebook 13 (:func:`drawn_digit_set`).
 
 They are our own drawings: a method tuned on them is checked on real handwriting before it is
 called better.
@@ -12,7 +13,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
+from scipy import ndimage
 
 
 def draw_digit(digit: int, size: int = 200, thickness: int = 14, offset=(0, 0), scale: float = 0.6,
@@ -297,3 +299,37 @@ def crop_to_ink(digit, height: int = 200, dark_ink: bool = True) -> Image.Image:
     width = max(1, round(box.shape[1] * height / box.shape[0]))
     img = Image.fromarray(box).resize((width, height), Image.BICUBIC)
     return Image.fromarray(255 - np.asarray(img)) if dark_ink else img
+
+
+def page_on_desk(page, turn: float = 0.0, seed: int | np.random.Generator = 0) -> Image.Image:
+    """A page photographed whole, lying on a darker desk: what a phone photo of a sheet looks like.
+
+    The page is dimmed to 92% white with a light left-to-right gradient (to 90% of that), turned
+    ``turn`` degrees and laid somewhere on a wood-grey desk (35% brightness with grain) 1.5 to
+    2 times its size each way; the picture is slightly blurred (1 pixel). ``benchmarks/reading.py``
+    writes MNIST test digits on such pages to measure :func:`~lenet_helpers.read_digit`.
+
+    Args:
+        page: the sheet with the writing on it: a PIL image, or an ``(H, W)`` array in [0, 1]
+            (1 = white paper, dark ink).
+        turn: degrees, counter-clockwise as seen.
+        seed: an int, or a ``numpy.random.Generator`` (the desk's size and grain, the page's place).
+
+    Returns:
+        A greyscale PIL image, larger than ``page``.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    paper = (np.asarray(page.convert("L"), dtype=np.float32) / 255 if isinstance(page, Image.Image)
+             else np.asarray(page, dtype=np.float32))
+    sheet = Image.fromarray((np.clip(paper * 0.92 * np.linspace(1.0, 0.9, paper.shape[1])[None, :], 0, 1) * 255)
+                            .round().astype(np.uint8), mode="L")
+    mask = Image.new("L", sheet.size, 255)
+    if turn:
+        sheet, mask = sheet.rotate(turn, Image.BICUBIC, expand=True), mask.rotate(turn, Image.BICUBIC, expand=True)
+    h, w = paper.shape
+    H, W = round(h * rng.uniform(1.5, 2.0)), round(w * rng.uniform(1.5, 2.0))
+    desk = 0.35 + ndimage.gaussian_filter(rng.normal(0, 0.05, (H, W)).astype(np.float32), (1.0, 6.0))
+    out = Image.fromarray((np.clip(desk, 0, 1) * 255).round().astype(np.uint8), mode="L")
+    y, x = (int(rng.integers(0, max(1, s - p))) for s, p in ((H, sheet.size[1]), (W, sheet.size[0])))
+    out.paste(sheet, (x, y), mask)
+    return out.filter(ImageFilter.GaussianBlur(1))
