@@ -68,7 +68,11 @@ def error_overlap(wrong: dict[str, np.ndarray]) -> pd.DataFrame:
 
 
 def wrong_by_all(wrong: dict[str, np.ndarray]) -> np.ndarray:
-    """Indices of the test digits that every network in ``wrong`` misclassifies, sorted."""
+    """Indices of the test digits that every network in ``wrong`` misclassifies, sorted.
+
+    ``wrong``: network name -> ``(k,)`` indices it misclassifies (:func:`wrong_indices`); returns
+    ``(m,)`` int indices, empty when ``wrong`` is.
+    """
     sets = [set(np.asarray(v).tolist()) for v in wrong.values()]
     return np.array(sorted(set.intersection(*sets)) if sets else [], dtype=int)
 
@@ -86,7 +90,10 @@ def double_softmax_floor(num_classes: int = 10) -> float:
 
 @torch.no_grad()
 def wrong_indices(model, data, device=None) -> np.ndarray:
-    """Indices (into ``data``) of the digits ``model`` misclassifies; ``data`` a ``TensorDataset``."""
+    """Indices (into ``data``) of the digits ``model`` misclassifies, ``(k,)`` int, ascending.
+
+    ``data``: a ``TensorDataset`` of ``(images (N, *model.input_shape), labels (N,))``.
+    """
 
     predicted, _ = predict(model, data, device=device)
     labels = data.tensors[1].cpu()

@@ -121,7 +121,10 @@ def most_confused(cm: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 
 
 def classification_report(labels, predicted) -> str:
-    """``sklearn.metrics.classification_report`` for digits 0-9 (precision, recall, F1 in [0, 1]), 4 decimals."""
+    """``sklearn.metrics.classification_report`` for digits 0-9 (precision, recall, F1 in [0, 1]), 4 decimals.
+
+    ``labels``, ``predicted``: ``(N,)`` digits (tensors or arrays); returns the report as text.
+    """
     from sklearn.metrics import classification_report as sk_report
 
     return sk_report(np.asarray(labels), np.asarray(predicted), labels=CLASSES, digits=4)

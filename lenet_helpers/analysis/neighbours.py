@@ -122,7 +122,10 @@ def embedding_2d(features, method: str = "tsne", seed: int = 0, perplexity: floa
 
 
 def timed_embedding(features, method: str = "tsne", seed: int = 0) -> tuple[np.ndarray, float]:
-    """:func:`embedding_2d` and its wall time in seconds (the notebooks print it)."""
+    """:func:`embedding_2d` and its wall time in seconds (the notebooks print it).
+
+    Returns ``((N, 2) float array, seconds)`` for ``features`` of shape ``(N, D)``.
+    """
     start = time.perf_counter()
     out = embedding_2d(features, method, seed)
     return out, time.perf_counter() - start

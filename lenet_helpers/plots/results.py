@@ -15,7 +15,10 @@ from matplotlib.ticker import MaxNLocator
 
 
 def plot_class_counts(labels, ax=None, title="Images per digit"):
-    """Bar chart of how many images each digit 0-9 has, with the count on each bar."""
+    """Bar chart of how many images each digit 0-9 has, with the count on each bar.
+
+    ``labels``: ``(N,)`` digits (a tensor or array); returns the Axes.
+    """
     counts = pd.Series(np.asarray(labels)).value_counts().reindex(range(10), fill_value=0)
     ax = ax or plt.figure(figsize=(7, 3.5)).gca()
     bars = ax.bar(counts.index, counts.values, color="tab:blue")
