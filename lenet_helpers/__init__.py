@@ -78,12 +78,13 @@ try:
     from lenet_helpers.digits.page import (
         DigitReading,
         ImageError,
+        NoInk,
         load_image,
         predict_image,
         preprocess_steps,
         read_digit,
     )
-    from lenet_helpers.digits.sketchpad import NoInk, Sketchpad, predict_strokes
+    from lenet_helpers.digits.sketchpad import Sketchpad, predict_strokes
     from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, MNIST_WIDTH_RANGE, box_stroke_width, stroke_width
     from lenet_helpers.digits.synthetic import EXAMPLE_STROKES, crop_to_ink, draw_digit, drawn_digit_set, page_on_desk
     from lenet_helpers.models import (

@@ -141,6 +141,24 @@ class Steps(OrderedDict):
     notes: list
 
 
+#: The layers whose feature maps a drawing's reading shows (keys of ``feature_maps``; LeNet-5's
+#: two convolutions, the names of the model contract).
+MAP_LAYERS = ("conv1", "conv2")
+
+#: What the sketchpad and :class:`NoInk` say when there is nothing to read.
+NO_INK_MESSAGE = "No ink on the canvas: draw a digit (mouse, finger or pen) to see the network read it."
+
+
+@dataclass
+class NoInk:
+    """The canvas holds no ink (nothing drawn, or everything cleared/undone): nothing to read."""
+
+    message: str = NO_INK_MESSAGE
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class DigitReading:
     """What a model made of one picture of a digit: a file or photo (:func:`read_digit`) or a

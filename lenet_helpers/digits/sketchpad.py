@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,36 +24,17 @@ import torch
 from matplotlib import colormaps
 from PIL import Image
 
-from lenet_helpers.digits.page import DigitReading, ImageError, read_digit
+from lenet_helpers.digits.page import MAP_LAYERS, NO_INK_MESSAGE, DigitReading, ImageError, NoInk, read_digit
 from lenet_helpers.digits.synthetic import CANVAS_SIZE, PEN_WIDTH, _points, rasterize_strokes
 from lenet_helpers.models.hooks import feature_maps
 from lenet_helpers.readings.text import format_confidence
 from lenet_helpers.training.checkpoint import load_checkpoint
 from lenet_helpers.training.reference import load_trained_model
 
-#: What the widget and :class:`NoInk` say when there is nothing to read.
-NO_INK_MESSAGE = "No ink on the canvas: draw a digit (mouse, finger or pen) to see the network read it."
-
-
-#: The layers whose feature maps are shown (keys of ``feature_maps``).
-MAP_LAYERS = ("conv1", "conv2")
-
-
 #: One line for front ends that cannot show widgets (a static HTML export, a plain terminal).
 FALLBACK_LINE = ("The drawing pad appears when this cell runs in a live kernel (JupyterLab 4 or Notebook 7: run the "
                  "cell). Without one, predict a saved drawing instead: lh.predict_image(model, 'my_digit.png'), "
                  "or from a terminal: python -m lenet_helpers predict my_digit.png")
-
-
-@dataclass
-class NoInk:
-    """The canvas holds no ink (nothing drawn, or everything cleared/undone): nothing to read."""
-
-    message: str = NO_INK_MESSAGE
-
-    def __str__(self) -> str:
-        return self.message
-
 
 
 def predict_strokes(model: torch.nn.Module, strokes, size: int = CANVAS_SIZE,

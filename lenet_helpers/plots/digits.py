@@ -7,8 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lenet_helpers.digits.page import DigitReading
-from lenet_helpers.digits.sketchpad import MAP_LAYERS, NoInk
+from lenet_helpers.digits.page import MAP_LAYERS, DigitReading, NoInk
 from lenet_helpers.plots.figures import GRID_WIDTH_IN, RIGHT, WRONG, _as_image, grid
 from lenet_helpers.readings.text import format_confidence
 

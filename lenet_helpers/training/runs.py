@@ -194,7 +194,8 @@ def check_savable(history: pd.DataFrame | None, partial: bool, checkpoint: str |
     """
     if history is not None and history.attrs.get("diverged"):
         raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or infinite): "
-                        f"not saving over {checkpoint}; train again with a lower learning rate")
+                        f"nothing saved, {_old_files(Path(checkpoint))}; train again with a lower learning rate "
+                        f"(--lr, lr=)")
     if history is None or history.empty:
         raise SaveError("no epoch was completed: nothing to save")
     if history.attrs.get("interrupted") and not partial:
@@ -394,9 +395,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
         check_savable(history, save_partial, ckpt)
     except SaveError:
         if history.attrs.get("diverged"):
-            raise SaveError(f"training diverged in epoch {history.attrs['diverged']} (the loss became NaN or "
-                            f"infinite): nothing saved, {_old_files(ckpt)}; train again with a lower "
-                            f"learning rate (--lr, lr=)") from None
+            raise  # check_savable's message says what is kept on disk
         raise TrainingInterrupted(_kept(ckpt, history)) from None
     try:
         _, test_acc = evaluate(net, data.test)
