@@ -56,7 +56,11 @@ def test_mistakes_table_and_report():
     assert (first["true"], first["predicted"], first["runner-up"], first["true rank"]) == (1, 2, 1, 2)
     assert first["confidence"] == pytest.approx(95.0) and first["true %"] == pytest.approx(3.0)
     text = " ".join(readings.mistakes_report(table))
-    assert "1 of the 2 mistakes (50%) are made with more than 90% confidence" in text
+    assert "1 of the 2 mistakes (50%) are made with more than 90% confidence: a wrong answer is often" in text
+    rare = pd.DataFrame({"confidence": [95.0] + [60.0] * 9, "true rank": [2] * 10, "index": range(10), "true": [1] * 10,
+                         "predicted": [2] * 10, "true %": [3.0] * 10})  # 1 confident mistake in 10
+    assert "(10%) are made with more than 90% confidence: most wrong answers come with less confidence, but some " \
+           "are confident" in readings.mistakes_report(rare)[0]
     assert "test digit #1, is a 1 read as 2 with 95.0%" in text
     assert "In 2 of the 2 mistakes (100%) the true digit is the runner-up" in text
     assert readings.mistakes_report(lh.mistakes_table(labels[[0, 3]], probs[[0, 3]]))[0].startswith("No mistakes")

@@ -74,7 +74,9 @@ def plot_learning_curves(history: pd.DataFrame, axes=None, log_loss: bool = True
         ax.plot(history["epoch"], history[f"train_{metric}"], "o-", label=f"train {metric}", color="tab:blue")
         ax.plot(history["epoch"], history[f"valid_{metric}"], "s-", label=f"valid {metric}", color="tab:orange")
         ax.axvline(best["epoch"], color="gray", ls="--", lw=1, label=f"best valid acc. (epoch {int(best['epoch'])})")
-        ax.set(xlabel="epoch", ylabel=unit, xticks=history["epoch"] if len(history) <= 15 else None)
+        ax.set(xlabel="epoch", ylabel=unit)
+        if len(history) <= 15:  # one tick per epoch; longer runs keep matplotlib's ticks
+            ax.set_xticks(history["epoch"])
         ax.grid(alpha=0.3)
         ax.legend()
     ax_acc.annotate(f"{best['valid_acc']:.2f}%", (best["epoch"], best["valid_acc"]), textcoords="offset points",

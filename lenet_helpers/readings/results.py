@@ -78,9 +78,12 @@ def mistakes_report(table: pd.DataFrame, confident: float = 90.0) -> list[str]:
     sure = int((table["confidence"] > confident).sum())
     top = table.iloc[0]
     second = int((table["true rank"] == 2).sum())
+    # "often" for a quarter of the mistakes or more; below that, confident mistakes are the exception
+    meaning = ("a wrong answer is often a confident one (overconfidence)" if sure >= n / 4 else
+               "most wrong answers come with less confidence, but some are confident")
     lines = [
         f"{sure} of the {n} mistakes ({100 * sure / n:.0f}%) are made with more than {confident:.0f}% confidence: "
-        f"a wrong answer is often a confident one (overconfidence), so a high softmax probability is no guarantee.",
+        f"{meaning}, so a high softmax probability is no guarantee.",
         f"The most confident mistake, test digit #{int(top['index'])}, is {_a(top['true'])} read as "
         f"{int(top['predicted'])} with {format_confidence(top['confidence'] / 100)}; the true digit gets "
         f"{top['true %']:.2g}% (rank {int(top['true rank'])} of 10).",
