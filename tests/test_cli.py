@@ -103,3 +103,20 @@ def test_train_refuses_an_unknown_model(capsys):
         main(["train", "--model", "resnet"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'resnet'" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(monkeypatch, capsys):
+    """A bug inside a command ends as one line and exit 1; LENET_DEBUG=1 shows the traceback instead."""
+    from lenet_helpers import cli
+
+    def broken(args):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(cli, "cmd_models", broken)
+    monkeypatch.delenv("LENET_DEBUG", raising=False)
+    assert main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert err == "models: error: unexpected TypeError: a bug (set LENET_DEBUG=1 to see where)\n"
+    monkeypatch.setenv("LENET_DEBUG", "1")
+    with pytest.raises(TypeError, match="a bug"):
+        main(["models"])

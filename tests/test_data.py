@@ -116,3 +116,24 @@ def test_random_affine_keeps_shape_and_background():
     assert not torch.allclose(y, x)
     still = random_affine(x, max_shift=0, max_rotation=0, max_scale=0)
     torch.testing.assert_close(still, x, atol=1e-5, rtol=0)
+
+
+def test_ink_at_border_sees_each_of_the_four_edges(mnist):
+    """Ink in the top row, bottom row, left or right column counts; ink inside does not. MNIST's counts are
+    the docstring's 813 training and 107 test digits."""
+    images = torch.zeros(5, 28, 28, dtype=torch.uint8)
+    images[0, 0, 10] = images[1, 27, 10] = images[2, 10, 0] = images[3, 10, 27] = 1
+    images[4, 1:27, 1:27] = 255
+    assert lh.ink_at_border(images).tolist() == [True, True, True, True, False]
+    train, test = lh.mnist_datasets(download=False)
+    assert (int(lh.ink_at_border(train.data).sum()), int(lh.ink_at_border(test.data).sum())) == (813, 107)
+
+
+def test_normalisation_constants_are_mnist_s_own(mnist):
+    """MNIST_MEAN and MNIST_STD (pytorch/examples' 0.1307, 0.3081) are the training pixels' mean and standard
+    deviation (measured: 0.13070, 0.30820); the other tests compute their expectations from the constants, so a
+    wrong constant would pass them."""
+    train, _ = lh.mnist_datasets(download=False)
+    pixels = train.data.double() / 255
+    assert abs(float(pixels.mean()) - lh.MNIST_MEAN) < 1e-4
+    assert abs(float(pixels.std()) - lh.MNIST_STD) < 2e-4

@@ -1,3 +1,4 @@
+import math
 import numpy as np
 import pytest
 import torch
@@ -249,3 +250,38 @@ def test_ruled_lines_are_left_out_and_a_digit_s_own_bar_is_kept():
     crossed[10:90, 48:52] = True  # a stroke crossing both lines keeps its pixels there
     lines = _ruled_lines(crossed)
     assert lines[30, 10] and not lines[30, 50] and not lines[50, 50]
+
+
+def _centre_of_mass(a):
+    ys, xs = np.indices(a.shape)
+    return (ys * a).sum() / a.sum(), (xs * a).sum() / a.sum()
+
+
+def test_centred_digits_put_their_centre_of_mass_at_pixel_14():
+    """The 28x28 step places the centre of mass at (14, 14), as measured on MNIST, within the half pixel that
+    whole-pixel placement allows; placing it at the geometric 13.5 put digits up and left of MNIST's."""
+    centres = np.array([_centre_of_mass(lh.preprocess_steps(lh.draw_digit(d, seed=d))["28x28 centred"].astype(float))
+                        for d in range(10)])
+    assert np.abs(centres - 14.0).max() <= 0.55, centres
+    assert np.abs(centres.mean(0) - 14.0).max() <= 0.25, centres.mean(0)
+
+
+def _fixed_answer(digit, probability):
+    """A LeNet-5 that gives every picture ``probability`` for ``digit``, the rest shared by the others."""
+    model = lh.LeNet5().eval()
+    with torch.no_grad():
+        model.fc2.weight.zero_()
+        model.fc2.bias.zero_()
+        model.fc2.bias[digit] = math.log(9 * probability / (1 - probability))
+    return model
+
+
+def test_read_digit_warns_when_the_model_is_unsure():
+    """Below 80% for its digit the reading carries 'the model is unsure' (and is uncertain); at 90% it does not.
+    A threshold of 1 - 80% let a 50% answer through without a warning."""
+    image = lh.draw_digit(3, seed=0)
+    unsure = lh.read_digit(_fixed_answer(3, 0.5), image)
+    assert unsure.digit == 3 and unsure.probability == pytest.approx(0.5, abs=1e-4)
+    assert unsure.uncertain and any(w.startswith("the model is unsure") for w in unsure.warnings)
+    sure = lh.read_digit(_fixed_answer(3, 0.9), image)
+    assert sure.digit == 3 and not any("unsure" in w for w in sure.warnings)

@@ -66,3 +66,19 @@ def test_pick_device_falls_back_to_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert lh.pick_device(verbose=False).type == "cpu"
+
+
+def test_every_feature_map_is_the_output_of_its_activation():
+    """feature_maps' conv1, conv2, conv3 and fc1 are what the next layer receives (after tanh), computed here by
+    hand; naming the convolution instead of its activation gave conv2's raw sums."""
+    torch.manual_seed(0)
+    model = lh.LeNet5().eval()
+    x = torch.randn(1, 1, 32, 32)
+    maps = lh.feature_maps(model, x)
+    with torch.no_grad():
+        conv1 = torch.tanh(model.conv1(x))
+        conv2 = torch.tanh(model.conv2(model.pool1(conv1)))
+        conv3 = torch.tanh(model.conv3(model.pool2(conv2)))
+        fc1 = torch.tanh(model.fc1(conv3.flatten(1)))
+    for key, want in (("conv1", conv1), ("conv2", conv2), ("conv3", conv3), ("fc1", fc1)):
+        torch.testing.assert_close(maps[key], want[0], msg=key)

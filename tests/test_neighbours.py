@@ -6,6 +6,7 @@ import torch
 import lenet_helpers as lh
 from lenet_helpers.models.hooks import feature_layer
 from lenet_helpers.readings.mistakes import MISTAKE_RULES, mistake_reading, rule_report
+from lenet_helpers.analysis.neighbours import neighbour_agreement
 
 
 def test_fc1_features_are_the_84_values_after_tanh4():
@@ -140,3 +141,10 @@ def test_occlusion_report_finds_the_patch_and_its_ink():
                         "left (of 32) lowers it most, by 0.50 on average (that patch is 100% ink); the largest rise is 0.20")
     assert lines[1].startswith("test #1 (WRONG): p(true 4) = 10.0%; covering around the pixel 3 from the top, 20 from")
     assert "(that patch is 0% ink)" in lines[1]
+
+
+def test_neighbour_agreement_does_not_count_a_point_as_its_own_neighbour():
+    """Points 0, 1 (label 0) and 10, 11 (labels 1, 0): each one's nearest other point agrees for 0 and 1 only: 50%.
+    Counting each point itself as a neighbour gave 100%."""
+    x = np.array([[0.0], [1.0], [10.0], [11.0]])
+    assert neighbour_agreement(x, np.array([0, 0, 1, 0]), k=1) == 50.0

@@ -417,3 +417,15 @@ def test_transformation_rows_name_their_unit_within_the_row():
     for upper, lower in zip(boxes, boxes[1:]):  # display y grows upwards: each label above the next
         assert upper.y0 >= lower.y1, (upper, lower)
     assert fig._suptitle is not None and "unit" in fig._suptitle.get_text()
+
+
+def test_legibility_check_flags_text_just_under_10_pt():
+    """9.5 pt on a figure shown at full size is under the rule; 10 pt is not (no point of slack)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.set_axis_off()
+    ax.text(0.1, 0.5, "ten", fontsize=10)
+    ax.text(0.5, 0.5, "nine and a half", fontsize=9.5)
+    assert figures.small_text(fig) == [("nine and a half", 9.5)]
+    plt.close(fig)

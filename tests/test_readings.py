@@ -6,6 +6,7 @@ import torch
 import lenet_helpers as lh
 from lenet_helpers import readings
 from lenet_helpers.readings.network import kernel_background_report
+from lenet_helpers.readings import per_class_noise_report
 
 
 def test_layer_variances_on_real_digits_match_a_direct_computation(tensors):
@@ -227,3 +228,12 @@ def test_text_table_aligns_by_inline_styles_that_an_untrusted_notebook_keeps():
     assert lines[0].startswith("layer type") and lines[1].startswith("conv1 Conv2d    (6, 28, 28)")
     why = lines[0].index("why")
     assert all(line[why:].startswith(w[:10]) for line, w in zip(lines[1:], table["why"]))  # left-aligned text
+
+
+def test_noise_report_prints_the_band_and_the_pairs_within_noise():
+    """Errors 0, 20, 3 (digits 1, 4, 9): mean 7.7, so 8 +- 3 and a band of 2 sqrt(2 x 7.7) = 8 errors; one of the
+    three pairs (1 and 9: 3 <= 2 sqrt 3) is within noise."""
+    cm = lh.confusion_matrix([4] * 100 + [9] * 100 + [1] * 100, [4] * 80 + [9] * 20 + [9] * 97 + [4] * 3 + [1] * 100)
+    lines = per_class_noise_report(lh.per_class_accuracy(cm))
+    assert "misread 8 +- 3 times" in lines[0] and "differ by more than about 8 errors" in lines[0]
+    assert lines[-1] == "1 of the 3 pairs of digits have error counts within noise of each other."

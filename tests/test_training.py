@@ -1,3 +1,4 @@
+import math
 import re
 
 import pandas as pd
@@ -160,3 +161,19 @@ def test_train_or_load_takes_every_setting_and_stores_the_config(tmp_path, capsy
     assert trained and meta["settings"] == lh.TrainConfig(epochs=1, label_smoothing=0.1).as_dict()
     assert not lh.train_or_load("lenet5", lh.TrainConfig(epochs=1, label_smoothing=0.1), **kwargs)[3]  # reused
     assert lh.train_or_load("lenet5", label_smoothing=0.0, **kwargs)[3]  # another recipe: trained again
+
+
+def test_cosine_schedule_spans_every_epoch_of_the_run():
+    """The learning rate decays over the whole run (epochs x batches), to lr0 (1 + cos(pi e / E)) / 2 at the end of
+    epoch e of E; a schedule over the first epoch only left later epochs at lr 0 and still ended at 0."""
+    data = MNISTTensors(synthetic(64), synthetic(32, 1), synthetic(32, 2))
+    history = lh.train(lh.LeNet5(), data, epochs=3, batch_size=32, device="cpu", progress=False, verbose=False)
+    expected = [1e-3 * (1 + math.cos(math.pi * e / 3)) / 2 for e in (1, 2, 3)]
+    assert history["lr"].tolist() == pytest.approx(expected, abs=1e-9)
+
+
+def test_train_config_accepts_the_closed_ends_of_its_ranges():
+    """momentum=0 (plain SGD, as documented), weight_decay=0 and label_smoothing=0 are settings, not errors."""
+    config = lh.TrainConfig(optimizer="sgd", momentum=0.0, weight_decay=0.0, label_smoothing=0.0)
+    assert (config.momentum, config.weight_decay, config.label_smoothing) == (0.0, 0.0, 0.0)
+    assert lh.TrainConfig(momentum=0.999, label_smoothing=0.999).momentum == 0.999
