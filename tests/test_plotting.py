@@ -429,3 +429,16 @@ def test_legibility_check_flags_text_just_under_10_pt():
     ax.text(0.5, 0.5, "nine and a half", fontsize=9.5)
     assert figures.small_text(fig) == [("nine and a half", 9.5)]
     plt.close(fig)
+
+
+def test_feature_maps_of_a_relu_get_a_scale_from_0():
+    """A ReLU's maps (no negative value) are drawn from 0 to their maximum; tanh's keep the scale around 0."""
+    relu = torch.rand(4, 6, 6)
+    axes = lh.plot_feature_maps(relu, ncols=4)
+    assert axes[0].images[0].get_clim() == (0.0, pytest.approx(float(relu.max())))
+    plt.close(axes[0].figure)
+    tanh = torch.rand(4, 6, 6) * 2 - 1
+    axes = lh.plot_feature_maps(tanh, ncols=4)
+    lim = float(tanh.abs().max())
+    assert axes[0].images[0].get_clim() == (pytest.approx(-lim), pytest.approx(lim))
+    plt.close(axes[0].figure)

@@ -59,7 +59,9 @@ def plot_feature_maps(maps: torch.Tensor, ncols: int = 8, fig=None, title: str |
     """One small image per channel of an activation ``(C, H, W)``, diverging colours around 0.
 
     All channels share one colour scale, from ``-m`` to ``m`` with ``m`` the largest absolute
-    value (tanh outputs lie in [-1, 1]): red positive, blue negative, white 0.
+    value (tanh outputs lie in [-1, 1]): red positive, blue negative, white 0. Maps with no
+    negative value (a ReLU's outputs) get a scale from 0 to ``m`` in reds, white 0, so that the
+    colour bar holds no value that cannot occur.
 
     Args:
         maps: ``(C, H, W)`` activations of one image (e.g. conv1's ``(6, 28, 28)``).
@@ -81,8 +83,9 @@ def plot_feature_maps(maps: torch.Tensor, ncols: int = 8, fig=None, title: str |
     maps = maps.detach().cpu().numpy()
     lim = float(np.abs(maps).max()) or 1.0
     fig, axes = grid(len(maps), ncols, size or min(1.5, 8.4 / ncols), fig)
+    cmap, low = ("Reds", 0.0) if maps.min() >= 0 else ("RdBu_r", -lim)
     for k, ax in enumerate(axes):
-        im = ax.imshow(maps[k], cmap="RdBu_r", vmin=-lim, vmax=lim)
+        im = ax.imshow(maps[k], cmap=cmap, vmin=low, vmax=lim)
         if panel_titles:
             ax.set_title(f"map {k}", fontsize=10)
             continue
