@@ -47,6 +47,14 @@ def test_solutions_are_stored_clean_with_a_parameters_cell():
         assert (NOTEBOOKS_DIR / path.name).is_file(), f"{path.name} solves no notebook of that name"
 
 
+def test_every_cell_has_its_own_id():
+    """nbformat 4.5 notebooks give every cell an id: a missing one is a warning in today's nbformat and an
+    error in later ones (an edit that rebuilt cells without ids once left five solutions without)."""
+    for path in notebook_paths() + sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        ids = [c.get("id") for c in json.loads(path.read_text())["cells"]]
+        assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: cells without an id or with the same id"
+
+
 @pytest.fixture(scope="module")
 def solutions_artifacts(tmp_path_factory, mnist):
     """One temporary artifacts folder for all solutions: the first that needs a model trains a
