@@ -143,6 +143,9 @@ def test_site_pages_links_and_no_machine_paths(tiny_series, capsys):
 def test_leftover_paths_finds_paths_outside_data_uris():
     assert lsite.leftover_paths("see /tmp/x/a.png and /work/main") == ["/work/main", "/tmp/x/a.png"]
     assert lsite.leftover_paths('<img src="data:image/png;base64,AAAA/tmp/workBBBB=">') == []
+    # a temporary folder already replaced by <tmp> (HTML-escaped) is not a path of the machine; /tmp alone is
+    assert lsite.leftover_paths("Saved &lt;tmp&gt;/tmpr_pvhio9/small_cnn_sgd.pt and /tmpfoo") == []
+    assert lsite.leftover_paths("in /tmp and C:\\Users\\me") == ["/tmp", "C:\\Users\\me"]
 
 
 def test_site_without_executed_notebooks_says_what_to_run(tmp_path, monkeypatch, capsys):

@@ -401,7 +401,10 @@ def leftover_paths(text: str, prefixes=("/work", "/root", "/tmp", "/home", "/Use
     text = _DATA_URI.sub("data:", text)
     found = []
     for prefix in prefixes:
-        for match in re.finditer(re.escape(prefix) + r"[^\s\"'<>]*", text):
+        # the prefix must be a whole folder name: /tmp/x and /tmp are paths, /tmpr_pvhio9 (the end of
+        # "<tmp>/tmpr_pvhio9", a temporary folder already made relative) is not
+        whole = "" if prefix.endswith(("/", "\\")) else r"(?=[/\\\s\"'<>:,;)\]]|$)"
+        for match in re.finditer(re.escape(prefix) + whole + r"[^\s\"'<>]*", text):
             before = text[max(0, match.start() - 1):match.start()]
             if before and (before.isalnum() or before in "._-"):  # part of a longer word, e.g. a/work
                 continue
