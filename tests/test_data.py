@@ -137,3 +137,27 @@ def test_normalisation_constants_are_mnist_s_own(mnist):
     pixels = train.data.double() / 255
     assert abs(float(pixels.mean()) - lh.MNIST_MEAN) < 1e-4
     assert abs(float(pixels.std()) - lh.MNIST_STD) < 2e-4
+
+
+def test_random_affine_stays_within_its_documented_ranges():
+    """200 copies of a horizontal bar: each is turned by at most 10 degrees, shifted by at most 2 pixels and scaled
+    by at most 10% (the defaults), and the draws use those ranges. The other test only checks that images change:
+    a rotation read in radians instead of degrees passed it."""
+    background = (0 - lh.MNIST_MEAN) / lh.MNIST_STD
+    bar = torch.full((1, 1, 32, 32), background)
+    bar[0, 0, 15:17, 6:26] = (1 - lh.MNIST_MEAN) / lh.MNIST_STD  # 20 x 2 pixels, centred at (15.5, 15.5)
+    out = random_affine(bar.repeat(200, 1, 1, 1), torch.Generator().manual_seed(0))
+    ink = (out[:, 0] - background).clamp(min=0).double()  # (200, 32, 32) weights
+    ys, xs = torch.meshgrid(torch.arange(32.0, dtype=torch.float64), torch.arange(32.0, dtype=torch.float64),
+                            indexing="ij")
+    mass = ink.sum((1, 2))
+    cy, cx = (ink * ys).sum((1, 2)) / mass, (ink * xs).sum((1, 2)) / mass
+    dy, dx = ys - cy[:, None, None], xs - cx[:, None, None]
+    mu20, mu02, mu11 = [(ink * m).sum((1, 2)) / mass for m in (dx * dx, dy * dy, dx * dy)]
+    angle = torch.rad2deg(0.5 * torch.atan2(2 * mu11, mu20 - mu02)).abs()  # the bar's tilt
+    length = torch.sqrt(12 * mu20.clamp(min=0) + 12 * mu02.clamp(min=0))  # ~ the bar's length (20 px unscaled)
+    shift = torch.maximum((cx - 15.5).abs(), (cy - 15.5).abs())
+    assert float(angle.max()) <= 10.5 and float(angle.max()) >= 8, float(angle.max())
+    assert float(shift.max()) <= 2.3 and float(shift.max()) >= 1.5, float(shift.max())
+    ratio = length / 20
+    assert 0.85 <= float(ratio.min()) and float(ratio.max()) <= 1.15, (float(ratio.min()), float(ratio.max()))
