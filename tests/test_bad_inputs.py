@@ -149,9 +149,16 @@ def test_thin_strip_is_refused():
 
 @pytest.mark.parametrize("kind", ["two digits", "a line"])
 def test_not_one_digit_is_flagged(kind):
+    """Each picture gets a warning that names its problem, not just any warning: two digits are found as two
+    separate marks (one pair, written close, as one mark wider than tall: that warning names two digits too)."""
+    separate = 0
     for digit in range(10):
-        steps = lh.preprocess_steps(synthetic_photo(kind, digit))
-        assert steps.warnings, f"{kind} {digit} read without a warning"
+        warnings = lh.preprocess_steps(synthetic_photo(kind, digit)).warnings
+        named = "two digits" if kind == "two digits" else "wider than tall"
+        assert any(named in w for w in warnings), f"{kind} {digit}: {warnings}"
+        separate += any("separate marks" in w for w in warnings)
+    if kind == "two digits":
+        assert separate >= 8, f"only {separate} of 10 pairs found as separate marks"
 
 
 def test_specks_only_is_no_digit():
