@@ -123,9 +123,10 @@ def test_non_finite_weights_are_never_saved_even_on_request(tmp_path, data):
     assert not list(tmp_path.iterdir())
 
 
-def _fake_history(valid_acc):
-    h = pd.DataFrame([dict(epoch=1, train_loss=1.0, valid_loss=1.0, train_acc=50.0, valid_acc=valid_acc,
-                           seconds=1.0, train_seconds=1.0, lr=0.0)])
+def _fake_history(*valid_accs):
+    """A completed run's history, one epoch per validation accuracy given."""
+    h = pd.DataFrame([dict(epoch=i + 1, train_loss=1.0, valid_loss=1.0, train_acc=50.0, valid_acc=acc,
+                           seconds=1.0, train_seconds=1.0, lr=0.0) for i, acc in enumerate(valid_accs)])
     h.attrs.update(interrupted=False, diverged=None)
     return h
 
@@ -146,6 +147,19 @@ def test_a_worse_run_keeps_the_previous_model_beside_it(tmp_path, capsys):
     assert prev.read_bytes() == good and "previous best (95.00%)" in capsys.readouterr().out
     lh.save_training_run(lh.build_model("mlp"), _fake_history(10.0), ckpt, csv)  # another architecture: no comparison
     assert prev.read_bytes() == good
+
+
+def test_a_run_is_compared_with_the_saved_model_by_its_last_epoch(tmp_path, capsys):
+    """A run that ends better than the saved model replaces it without keeping a .prev copy, even when its first
+    epoch was worse (comparing the first epoch printed 'below the one it replaced' for a better model)."""
+    ckpt, csv = tmp_path / "lenet5_mnist.pt", tmp_path / "training_history.csv"
+    lh.save_training_run(lh.LeNet5(), _fake_history(90.0), ckpt, csv)
+    capsys.readouterr()
+    lh.save_training_run(lh.LeNet5(), _fake_history(50.0, 95.0), ckpt, csv)
+    assert "below" not in capsys.readouterr().out
+    assert not (tmp_path / "lenet5_mnist.prev.pt").exists()
+    lh.save_training_run(lh.LeNet5(), _fake_history(99.0, 60.0), ckpt, csv)  # ends worse: the 95% model is kept
+    assert "(60.00%) is below the one it replaced (95.00%)" in capsys.readouterr().out
 
 
 def test_the_shipped_reference_model_is_never_a_destination(tmp_path):

@@ -252,15 +252,10 @@ def test_ruled_lines_are_left_out_and_a_digit_s_own_bar_is_kept():
     assert lines[30, 10] and not lines[30, 50] and not lines[50, 50]
 
 
-def _centre_of_mass(a):
-    ys, xs = np.indices(a.shape)
-    return (ys * a).sum() / a.sum(), (xs * a).sum() / a.sum()
-
-
 def test_centred_digits_put_their_centre_of_mass_at_pixel_14():
     """The 28x28 step places the centre of mass at (14, 14), as measured on MNIST, within the half pixel that
     whole-pixel placement allows; placing it at the geometric 13.5 put digits up and left of MNIST's."""
-    centres = np.array([_centre_of_mass(lh.preprocess_steps(lh.draw_digit(d, seed=d))["28x28 centred"].astype(float))
+    centres = np.array([centre_of_mass(lh.preprocess_steps(lh.draw_digit(d, seed=d))["28x28 centred"].astype(float))
                         for d in range(10)])
     assert np.abs(centres - 14.0).max() <= 0.55, centres
     assert np.abs(centres.mean(0) - 14.0).max() <= 0.25, centres.mean(0)

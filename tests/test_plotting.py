@@ -36,10 +36,8 @@ def test_learning_curves_draw_on_given_axes(artifacts):
 def test_learning_curves_of_a_long_run_keep_matplotlib_s_ticks():
     """More than 15 epochs (solution 05 trains 40): no tick per epoch, and no error (it raised one)."""
     n = 40
-    h = pd.DataFrame({"epoch": range(1, n + 1), "train_loss": [1 / k for k in range(1, n + 1)],
-                      "valid_loss": [0.5] * n, "train_acc": [90.0] * n, "valid_acc": [88.0] * n})
     fig, axes = plt.subplots(1, 2)
-    ax_loss, ax_acc = lh.plot_learning_curves(h, axes=axes)
+    ax_loss, ax_acc = lh.plot_learning_curves(_history(n), axes=axes)
     assert len(ax_acc.lines[0].get_xdata()) == n and len(ax_acc.get_xticks()) < n
     plt.close(fig)
 

@@ -252,24 +252,3 @@ def test_sigint_during_training_exits_130_and_keeps_the_model(tmp_path, mnist):
     assert "trained 1 epoch," in lines[0] and "unchanged" in lines[0] and "--save-partial" in lines[0]
     assert ckpt.read_bytes() == before and not csv.exists()
     assert no_temp_files(tmp_path) == []
-
-
-def _history(valid_accs):
-    rows = [{"epoch": i + 1, "train_loss": 1.0, "valid_loss": 1.0, "train_acc": 50.0, "valid_acc": acc,
-             "seconds": 1.0, "train_seconds": 1.0, "lr": 0.0} for i, acc in enumerate(valid_accs)]
-    h = pd.DataFrame(rows)
-    h.attrs.update(interrupted=False, diverged=None)
-    return h
-
-
-def test_a_run_is_compared_with_the_saved_model_by_its_last_epoch(tmp_path, capsys):
-    """A run that ends better than the saved model replaces it without keeping a .prev copy, even when its first
-    epoch was worse (comparing the first epoch printed 'below the one it replaced' for a better model)."""
-    ckpt, csv = tmp_path / "lenet5_mnist.pt", tmp_path / "training_history.csv"
-    lh.save_training_run(lh.LeNet5(), _history([90.0]), ckpt, csv)
-    capsys.readouterr()
-    lh.save_training_run(lh.LeNet5(), _history([50.0, 95.0]), ckpt, csv)
-    assert "below" not in capsys.readouterr().out
-    assert not (tmp_path / "lenet5_mnist.prev.pt").exists()
-    lh.save_training_run(lh.LeNet5(), _history([99.0, 60.0]), ckpt, csv)  # ends worse: the 95% model is kept
-    assert "(60.00%) is below the one it replaced (95.00%)" in capsys.readouterr().out
