@@ -11,7 +11,7 @@ from lenet_helpers.data.preprocessing import to_model_input
 from lenet_helpers.digits.synthetic import DRAWN_STYLES, drawn_digit_set
 from lenet_helpers.readings.robustness import break_summary, curves_report, curves_table
 from lenet_helpers.readings.text import format_level
-from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, normalize_stroke_width
+from lenet_helpers.digits.strokes import MNIST_STROKE_WIDTH, MNIST_WIDTH_RANGE, box_stroke_width, normalize_stroke_width
 from lenet_helpers.training.reference import reference_checkpoint
 
 
@@ -170,6 +170,29 @@ def test_normalize_stroke_width_brings_pens_to_mnist_width():
     assert np.array_equal(normalize_stroke_width(right), right)
 
 
+def _plus(side: int, width: int) -> np.ndarray:
+    """A plus sign cropped to its ink: two bars ``width`` pixels wide crossing in a ``side``-pixel square."""
+    plus = np.zeros((side, side), dtype=np.float32)
+    start = (side - width) // 2
+    plus[start:start + width, :] = 1
+    plus[:, start:start + width] = 1
+    return plus
+
+
+@pytest.mark.parametrize("side, width, tolerance", [
+    (300, 4, 0.15), (400, 3, 0.15), (60, 1, 0.15),  # thin pens, thickened (small ones upscaled first)
+    (200, 80, 0.3), (160, 60, 0.3),  # fat markers, thinned (the discrete erosion reads ~0.1-0.3 px wide)
+])
+def test_normalized_width_is_the_target_once_scaled_to_the_box(side, width, tolerance):
+    """Growing the ink by r widens the strokes by 2r and the box by 2r too: r solves
+    (w + 2r) / (L + 2r) = target / 20, so a plus sign (whose box grows with its strokes) comes out
+    at MNIST's 2.5 px in the 20-pixel box. Leaving the box's growth out of r gives 2.2 for the
+    thin pens and 3.3-3.6 for the markers."""
+    plus = _plus(side, width)
+    assert not MNIST_WIDTH_RANGE[0] <= box_stroke_width(plus) <= MNIST_WIDTH_RANGE[1]
+    assert box_stroke_width(normalize_stroke_width(plus)) == pytest.approx(MNIST_STROKE_WIDTH, abs=tolerance)
+
+
 def test_drawn_digit_set_is_fixed():
     a = drawn_digit_set(repeats=1, styles=[(64, 3)])
     b = drawn_digit_set(repeats=1, styles=[(64, 3)])
@@ -229,8 +252,6 @@ def test_stroke_width_of_strokes_along_the_crops_edge():
 
 def test_a_width_mnist_itself_holds_is_left_as_written():
     """Real handwriting whose strokes lie within MNIST's range is not redrawn (thinning broke thin parts)."""
-    from lenet_helpers.digits.strokes import MNIST_WIDTH_RANGE
-
     thick = np.zeros((200, 100), dtype=np.float32)
     thick[:, 30:75] = 1  # 45 of 200 pixels = 4.5 of 20: a thick but MNIST-like stroke
     assert MNIST_WIDTH_RANGE[0] < 4.5 < MNIST_WIDTH_RANGE[1]
