@@ -51,6 +51,7 @@ try:
     from lenet_helpers.analysis.evaluation import (
         classification_report,
         confusion_matrix,
+        correct_partners,
         mistakes_table,
         mixed_sample,
         most_confused,
@@ -179,7 +180,7 @@ __all__ = [
     "SaveError", "CheckpointError", "TrainingInterrupted",
     # analysis: numbers and tables about a trained network
     "predict", "confusion_matrix", "per_class_accuracy", "most_confused", "classification_report",
-    "mistakes_table", "mixed_sample",
+    "mistakes_table", "mixed_sample", "correct_partners",
     "layer_variances", "preactivation_variances", "background_values", "code_similarity",
     "occlusion", "saliency",
     "nearest_neighbours", "neighbour_agreement", "embedding_2d", "timed_embedding",

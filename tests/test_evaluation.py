@@ -56,3 +56,12 @@ def test_learning_curve_report_names_a_large_loss_gap():
                       "train_acc": [97.0, 99.99], "valid_acc": [98.6, 99.1], "seconds": [1, 1]})
     text = " ".join(lh.readings.learning_curve_report(h))
     assert "34 times below valid loss" in text and "generalisation gap" in text
+
+
+def test_correct_partners_are_right_digits_of_the_same_class_each_its_own():
+    labels = np.array([4, 4, 7, 4, 7, 4, 7, 4, 4])
+    predicted = np.array([9, 4, 1, 9, 7, 4, 7, 4, 4])  # misread: #0 (a 4), #2 (a 7), #3 (a 4)
+    partners = lh.correct_partners([0, 2, 3], torch.as_tensor(labels), torch.as_tensor(predicted))
+    assert partners.tolist() == [1, 6, 7]  # the k-th right digit of its class: 1st right 4, 2nd right 7, 3rd right 4
+    with pytest.raises(ValueError, match="only 2 digits of class 7 are read right, 4 are needed"):
+        lh.correct_partners([0, 2, 3, 2], labels, predicted)

@@ -184,3 +184,33 @@ def mistakes_table(labels, probabilities: torch.Tensor) -> pd.DataFrame:
         "true rank": rank.numpy(),
     })
     return df.sort_values("confidence", ascending=False).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- 12: attribution, side by side
+def correct_partners(indices, labels, predicted) -> np.ndarray:
+    """For each digit in ``indices``, a different correctly read digit of the same true class.
+
+    Notebook 12 shows each misread test digit beside one its class the network read right, so
+    that saliency and occlusion maps are compared on the same digit written two ways. The k-th
+    digit of ``indices`` gets the k-th correctly read digit of its class (in test-set order, k
+    counted from 0 over all of ``indices``), so no two share a partner.
+
+    Args:
+        indices: ``(K,)`` positions in the test set (e.g. the misread ones).
+        labels, predicted: ``(N,)`` true and predicted digits of the whole test set.
+
+    Returns:
+        ``(K,)`` int64 positions in the test set, each read right (``predicted == labels``).
+
+    Raises:
+        ValueError: a class has fewer than K correctly read digits (a tiny subset).
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    partners = []
+    for k, i in enumerate(np.asarray(indices).astype(int)):
+        candidates = np.flatnonzero((labels == labels[i]) & (predicted == labels))
+        if k >= len(candidates):
+            raise ValueError(f"only {len(candidates)} digits of class {labels[i]} are read right, {k + 1} are "
+                             "needed: use more test digits (a larger SUBSET)")
+        partners.append(int(candidates[k]))
+    return np.array(partners, dtype=np.int64)
