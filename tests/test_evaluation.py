@@ -55,7 +55,26 @@ def test_learning_curve_report_names_a_large_loss_gap():
     h = pd.DataFrame({"epoch": [1, 2], "train_loss": [0.1, 0.001], "valid_loss": [0.05, 0.034],
                       "train_acc": [97.0, 99.99], "valid_acc": [98.6, 99.1], "seconds": [1, 1]})
     text = " ".join(lh.readings.learning_curve_report(h))
-    assert "34 times below valid loss" in text and "generalisation gap" in text
+    assert "Valid loss ends 34 times train loss (0.0340 vs 0.0010)" in text and "generalisation gap" in text
+    h.loc[1, ["train_loss", "valid_loss"]] = [0.0008503, 0.0343375]  # notebook 05's run: printed 0.0343 vs 0.0009
+    assert "ends 38 times train loss (0.0343 vs 0.0009)" in " ".join(lh.readings.learning_curve_report(h))
+
+
+def test_learning_curve_report_reads_valid_accuracy_s_largest_fall():
+    h = pd.DataFrame({"epoch": range(1, 9), "train_loss": [0.2, 0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02],
+                      "valid_loss": [0.07, 0.0573, 0.0669, 0.05, 0.045, 0.042, 0.041, 0.04],
+                      "train_acc": [94.0, 98.0, 98.5, 98.9, 99.2, 99.4, 99.6, 99.7],
+                      "valid_acc": [97.9, 98.28, 97.94, 98.2, 98.36, 98.9, 98.8, 98.9],
+                      "lr": [0.00099, 0.00096, 0.0009, 0.0007, 0.0005, 0.0003, 0.0001, 0.0]})
+    text = " ".join(lh.readings.learning_curve_report(h))
+    assert ("its largest fall is 0.34 points at epoch 3 (98.28% -> 97.94%), with valid loss rising too "
+            "(0.0573 -> 0.0669); it was above 98.28% again at epoch 5") in text
+    assert "still 0.0009 at the end of that epoch and falls to 0 by epoch 8" in text
+    assert "over the last five epochs valid accuracy moved by at most 0.54 points" in text
+    h["valid_acc"] = [97.9, 98.28, 98.1, 98.2, 98.36, 98.9, 98.8, 98.9]  # falls of 0.18 and 0.10: noise, not named
+    assert "largest fall" not in " ".join(lh.readings.learning_curve_report(h))
+    h.loc[7, "valid_acc"] = 97.0  # a fall in the last epoch is the final gap's business
+    assert "largest fall" not in " ".join(lh.readings.learning_curve_report(h))
 
 
 def test_correct_partners_are_right_digits_of_the_same_class_each_its_own():

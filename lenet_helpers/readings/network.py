@@ -34,7 +34,7 @@ def variance_report(table: pd.DataFrame) -> list[str]:
     if ratio < 0.5:
         lines.append(
             f"So the variance is not near 1 in every layer: {last['layer']}'s is {ratio:.2f} times {first['layer']}'s. "
-            f"tanh maps variance-1 inputs to outputs of variance about 0.4 (it is flat beyond +-1), and averaging "
+            f"tanh maps variance-1 inputs to outputs of variance about 0.4 (it flattens beyond about +-2), and averaging "
             f"neighbouring values removes more; the 1/fan_in weights only preserve what each layer receives.")
     else:
         lines.append(f"{last['layer']}'s variance is {ratio:.2f} times {first['layer']}'s: the scale is roughly kept.")

@@ -17,8 +17,9 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
     Covers the best validation epoch, why valid accuracy can beat train accuracy in the first
     epoch (train figures are running averages while the weights change), the final
     train/valid gap (accuracy in percentage points, loss in nats), the ratio of the losses
-    when it is large, and whether validation loss rose after its minimum (the usual sign of
-    overfitting).
+    when it is large (from the printed values), valid accuracy's largest fall from one epoch to
+    the next when it is 0.2 points or more, and whether validation loss rose after its minimum
+    (the usual sign of overfitting).
     """
     last = history.iloc[-1]
     first = history.iloc[0]
@@ -41,10 +42,15 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
             f"averaged over the epoch's batches while the weights were still improving (the first batches were "
             f"scored by a nearly untrained network), valid accuracy is measured once, by the end-of-epoch network.")
     if last["train_loss"] > 0 and last["valid_loss"] > 5 * last["train_loss"]:
+        shown_train, shown_valid = round(float(last["train_loss"]), 4), round(float(last["valid_loss"]), 4)
+        ratio = shown_valid / shown_train if shown_train > 0 else last["valid_loss"] / last["train_loss"]
         lines.append(
-            f"Train loss ends {last['valid_loss'] / last['train_loss']:.0f} times below valid loss: the network fits "
+            f"Valid loss ends {ratio:.0f} times train loss ({shown_valid:.4f} vs {shown_train:.4f}): the network fits "
             f"the digits it trained on far better than new ones (a generalisation gap), as expected when "
             f"a network sees the same training digits {int(last['epoch'])} times.")
+    dip = _largest_dip(history)
+    if dip:
+        lines.append(dip)
     if int(min_loss["epoch"]) < int(last["epoch"]) and rise > 0.1 * min_loss["valid_loss"]:
         lines.append(
             f"Valid loss was lowest at epoch {int(min_loss['epoch'])} ({min_loss['valid_loss']:.4f}) and rose by "
@@ -55,6 +61,34 @@ def learning_curve_report(history: pd.DataFrame) -> list[str]:
             f"Valid loss is at or near its minimum ({min_loss['valid_loss']:.4f} at epoch {int(min_loss['epoch'])}): "
             f"no clear sign of overfitting within these epochs.")
     return lines
+
+
+def _largest_dip(history: pd.DataFrame, at_least: float = 0.2) -> str | None:
+    """A sentence on valid accuracy's largest fall from one epoch to the next, when it is at least
+    ``at_least`` points (as printed, 2 decimals) and not in the last epoch; ``None`` otherwise."""
+    acc = history["valid_acc"].round(2).reset_index(drop=True)
+    falls = acc.diff()
+    if len(acc) < 3 or falls.iloc[1:-1].min() > -at_least:
+        return None
+    k = int(falls.iloc[1:-1].idxmin())
+    before, at = history.iloc[k - 1], history.iloc[k]
+    text = (f"Valid accuracy does not rise every epoch: its largest fall is {-falls[k]:.2f} points at epoch "
+            f"{int(at['epoch'])} ({acc[k - 1]:.2f}% -> {acc[k]:.2f}%)")
+    if round(at["valid_loss"], 4) > round(before["valid_loss"], 4):
+        text += f", with valid loss rising too ({before['valid_loss']:.4f} -> {at['valid_loss']:.4f})"
+    back = [i for i in range(k + 1, len(acc)) if acc[i] > acc[k - 1]]
+    text += (f"; it was above {acc[k - 1]:.2f}% again at epoch {int(history.iloc[back[0]]['epoch'])}" if back
+             else f"; it did not get back above {acc[k - 1]:.2f}%")
+    tail = acc.iloc[-6:].diff().abs().iloc[1:]
+    if "lr" in history and history["lr"].iloc[-1] < history["lr"].iloc[k]:
+        text += (f". One epoch of large steps can leave the weights at a slightly worse point for a while: the learning "
+                 f"rate was still {at['lr']:.2g} at the end of that epoch and falls to {history['lr'].iloc[-1]:.2g} by "
+                 f"epoch {int(history['epoch'].iloc[-1])}; over the last five epochs valid accuracy moved by at most "
+                 f"{tail.max():.2f} points from one epoch to the next.")
+    else:
+        text += (f". One epoch's steps can leave the weights at a slightly worse point for a while; over the last five "
+                 f"epochs valid accuracy moved by at most {tail.max():.2f} points from one epoch to the next.")
+    return text
 
 
 def format_mistakes(table: pd.DataFrame) -> pd.DataFrame:
