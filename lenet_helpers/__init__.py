@@ -22,6 +22,22 @@ Scripts and tests import what is not listed in ``__all__`` from its module, e.g.
 ``from lenet_helpers.digits.synthetic import photo_set``.
 """
 
+import sys as _sys
+
+if getattr(_sys, "orig_argv", [])[1:3] == ["-m", "lenet_helpers"]:
+    # `python -m lenet_helpers ...`: Ctrl-C while torch and the other libraries load (several seconds, before
+    # the command's own handling begins) ends in one line, not a traceback; cli.main puts Python's handler back.
+    import signal as _signal
+
+    def _interrupted_while_starting(signum, frame):
+        _sys.stderr.write("lenet_helpers: interrupted (Ctrl-C) while starting: nothing was run, nothing changed\n")
+        _sys.stderr.flush()
+        import os
+
+        os._exit(130)
+
+    _signal.signal(_signal.SIGINT, _interrupted_while_starting)
+
 
 class MissingDependency(ModuleNotFoundError):
     """A library ``lenet_helpers`` needs is not installed; in a notebook the message is one line."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -22,7 +23,7 @@ from lenet_helpers.data.mnist import MNISTCorruptError, MNISTNotFoundError, mnis
 from lenet_helpers.digits.page import read_digit
 from lenet_helpers.models import available_models, models_table
 from lenet_helpers.readings.text import format_confidence
-from lenet_helpers.settings import checkpoint_path, display_path, history_path
+from lenet_helpers.settings import artifacts_dir, checkpoint_path, display_path, history_path
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
 from lenet_helpers.training.checkpoint import load_checkpoint
@@ -51,6 +52,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed torch and NumPy accept, 0 to 2**32 - 1 (``--seed -1`` is refused before any work)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be 0 to {2**32 - 1:,}, got {value}")
     return value
 
 
@@ -135,7 +147,7 @@ def cmd_evaluate(args) -> int:
         return 1
     test = mnist_tensors(device="cpu", preprocessing=model.preprocessing).test
     _, acc = evaluate(model, test)
-    print(f"accuracy: {acc:.2f}%")
+    print(f"test accuracy: {acc:.2f}% (all {len(test):,} MNIST test digits)")
     return 0
 
 
@@ -147,17 +159,22 @@ def cmd_run(args) -> int:
         if not args.only:
             _error("run", f"--only needs notebook numbers, e.g. --only 01 04 (known: {known})")
             return EXIT_USAGE
-        unknown = [o for o in args.only if not any(p.name.startswith(o) for p in paths)]
+        only = [o.zfill(2) for o in args.only]  # 4 is 04, and 1 is 01 (not 10-13, whose names start with 1)
+        unknown = [o for o, n in zip(args.only, only) if not any(p.name.startswith(n) for p in paths)]
         if unknown:
-            _error("run", f"no notebook starts with {', '.join(unknown)}: use the numbers {known}")
+            _error("run", f"no notebook numbered {', '.join(unknown)}: use the numbers {known}")
             return EXIT_USAGE
-        paths = [p for p in paths if any(p.name.startswith(o) for o in args.only)]
+        paths = [p for p in paths if any(p.name.startswith(n) for n in only)]
     started = time.time()
     try:
         results = run_notebooks(paths)
     except NotebookError as exc:
         _error("run", exc)
         return 1
+    except KeyboardInterrupt:
+        _error("run", f"interrupted (Ctrl-C): the notebooks that finished are in {display_path(artifacts_dir() / 'notebooks')}; "
+                      f"the one that was running keeps its last finished copy, if it had one")
+        return EXIT_INTERRUPTED
     print(summary(results, started))
     return 0
 
@@ -222,14 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"label smoothing of the cross-entropy (default {d.label_smoothing:g})")
     p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=d.lr_schedule,
                    help=f"cosine decay to 0 or constant (default {d.lr_schedule})")
-    p.add_argument("--seed", type=int, default=d.seed,
+    p.add_argument("--seed", type=seed_int, default=d.seed,
                    help=f"random seed of the initial weights, batch order and augmentation (default {d.seed})")
     p.add_argument("--augment", action="store_true", help="small random affine distortions of training digits")
     p.add_argument("--subset", type=positive_int, default=None, help="use only the first N digits of each split")
     p.add_argument("--checkpoint", default=None, help=ckpt_help)
     p.add_argument("--history", default=None,
                    help=f"history CSV (default {display_path(history_path())} beside the default checkpoint, "
-                        f"else CHECKPOINT-NAME_history.csv beside the checkpoint)")
+                        f"else NAME_history.csv beside a checkpoint NAME.pt)")
     p.add_argument("--save-partial", action="store_true",
                    help="on Ctrl-C, save the completed epochs (default: keep the old checkpoint untouched)")
     p.set_defaults(func=cmd_train)
@@ -242,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("run", help="execute the notebooks in order into artifacts/notebooks, then print a summary")
-    p.add_argument("--only", nargs="*", help="only notebooks whose names start with these (e.g. 01 04)")
+    p.add_argument("--only", nargs="*", help="only these notebooks, by number (e.g. 01 4 12)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("download", help="download MNIST into data/ (or $LENET_DATA_DIR)")
@@ -270,6 +287,7 @@ def main(argv=None) -> int:
     one too, with ``LENET_DEBUG=1`` to see the traceback.
     """
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt again (see __init__)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

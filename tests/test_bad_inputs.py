@@ -225,7 +225,7 @@ def test_predict_refuses_wrong_inputs_with_the_right_shape(images, message):
 def test_run_only_with_no_match_runs_nothing(capsys):
     assert main(["run", "--only", "99"]) == 2
     err = one_line_error(capsys.readouterr().err, "run")
-    assert "no notebook starts with 99" in err and "01" in err
+    assert "no notebook numbered 99" in err and "01" in err
 
 
 @pytest.mark.parametrize("value", ["-5", "0", "x"])

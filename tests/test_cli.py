@@ -56,7 +56,7 @@ def test_predict_with_a_bad_checkpoint(tmp_path, checkpoint, capsys, content):
 def test_evaluate_prints_accuracy(checkpoint, tensors, trained_model, capsys):
     assert main(["evaluate", "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
-    acc = float(re.search(r"^accuracy: (\d+\.\d\d)%$", out, re.M).group(1))
+    acc = float(re.search(r"^test accuracy: (\d+\.\d\d)% \(all 10,000 MNIST test digits\)$", out, re.M).group(1))
     assert acc == pytest.approx(lh.evaluate(trained_model[0], tensors.test)[1], abs=0.005)
 
 
@@ -91,7 +91,7 @@ def test_train_and_evaluate_a_non_default_model(tmp_path, mnist, capsys, monkeyp
     assert meta["settings"]["lr"] == 0.05 and meta["settings"]["batch_size"] == 64
     capsys.readouterr()
     assert main(["evaluate", "--checkpoint", str(ckpt)]) == 0
-    accuracy = float(re.search(r"accuracy: (\d+\.\d\d)%", capsys.readouterr().out).group(1))
+    accuracy = float(re.search(r"test accuracy: (\d+\.\d\d)%", capsys.readouterr().out).group(1))
     model, _ = lh.load_checkpoint(ckpt)
     full_test = lh.mnist_tensors(device="cpu", preprocessing="raw28").test
     assert accuracy == pytest.approx(lh.evaluate(model, full_test)[1], abs=0.005)
@@ -120,3 +120,57 @@ def test_an_unexpected_error_is_one_line_unless_debugging(monkeypatch, capsys):
     monkeypatch.setenv("LENET_DEBUG", "1")
     with pytest.raises(TypeError, match="a bug"):
         main(["models"])
+
+
+def test_ctrl_c_while_the_libraries_load_is_one_line():
+    """`python -m lenet_helpers` spends seconds importing torch before a command starts; Ctrl-C then printed an
+    import traceback (review of 2026-11-29)."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "lenet_helpers", "models"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # inside the imports: the command itself starts after several seconds
+    if proc.poll() is not None:
+        pytest.skip("the imports finished in under 1.5 s here: nothing to interrupt")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err == "lenet_helpers: interrupted (Ctrl-C) while starting: nothing was run, nothing changed\n"
+
+
+def test_train_refuses_a_seed_torch_cannot_take(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--seed", "-1"])
+    assert exit_info.value.code == 2
+    assert "argument --seed: must be 0 to 4,294,967,295, got -1" in capsys.readouterr().err
+
+
+def test_train_never_writes_over_a_photo_given_as_the_checkpoint(tmp_path, capsys):
+    photo = tmp_path / "seven.png"
+    Image.new("L", (40, 40), 255).save(photo)
+    before = photo.read_bytes()
+    assert main(["train", "--epochs", "1", "--subset", "100", "--checkpoint", str(photo)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a readable lenet_helpers checkpoint: not writing over it" in err
+    assert photo.read_bytes() == before and not (tmp_path / "seven_history.csv").exists()
+
+
+def test_run_only_takes_notebook_numbers_and_ctrl_c_says_what_is_kept(monkeypatch, capsys):
+    """--only 1 ran notebooks 10-13 (names starting with 1); Ctrl-C ended in a bare 'interrupted' line."""
+    from lenet_helpers import cli
+
+    ran = []
+
+    def interrupted(paths):
+        ran.extend(p.name[:2] for p in paths)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_notebooks", interrupted)
+    assert main(["run", "--only", "1", "4", "12"]) == 130
+    assert ran == ["01", "04", "12"]
+    err = capsys.readouterr().err
+    assert err.startswith("run: error: interrupted (Ctrl-C): the notebooks that finished are in ")
+    assert "the one that was running keeps its last finished copy" in err and err.count("\n") == 1
+    assert main(["run", "--only", "44"]) == 2
+    assert "no notebook numbered 44: use the numbers 01, 02" in capsys.readouterr().err

@@ -145,8 +145,29 @@ def test_a_worse_run_keeps_the_previous_model_beside_it(tmp_path, capsys):
     assert prev.read_bytes() == good and lh.load_checkpoint(ckpt)[1]["valid_acc"] == 40.0
     lh.save_training_run(lh.LeNet5(), _fake_history(30.0), ckpt, csv)  # worse again: the best stays kept
     assert prev.read_bytes() == good and "previous best (95.00%)" in capsys.readouterr().out
-    lh.save_training_run(lh.build_model("mlp"), _fake_history(10.0), ckpt, csv)  # another architecture: no comparison
-    assert prev.read_bytes() == good
+    worse = ckpt.read_bytes()
+    with pytest.raises(lh.SaveError, match=r"holds a lenet5 \(1 epoch, valid accuracy 30.00%\), not a mlp: not "
+                                           r"replacing it with another network; give another name \(--checkpoint mlp.pt\)"):
+        lh.save_training_run(lh.build_model("mlp"), _fake_history(10.0), ckpt, csv)  # another architecture: refused
+    assert prev.read_bytes() == good and ckpt.read_bytes() == worse
+
+
+def test_a_file_that_is_not_a_run_of_the_series_is_never_written_over(tmp_path):
+    """A photo given as --checkpoint, or a CSV of one's own as --history, stays as it is (a student's photo
+    became a checkpoint before, review of 2026-11-29); a broken checkpoint is named so."""
+    photo, notes, ckpt = tmp_path / "seven.png", tmp_path / "notes.csv", tmp_path / "run.pt"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    notes.write_text("name,score\nada,3\n")
+    with pytest.raises(lh.SaveError, match="seven.png is there and is not a readable lenet_helpers checkpoint: not "
+                                           "writing over it; give another name"):
+        lh.save_training_run(lh.LeNet5(), _fake_history(90.0), photo, tmp_path / "h.csv")
+    with pytest.raises(lh.SaveError, match=r"notes.csv is there and is not a training history \(its first line"):
+        lh.save_training_run(lh.LeNet5(), _fake_history(90.0), ckpt, notes)
+    assert photo.read_bytes()[:4] == b"\x89PNG" and notes.read_text().startswith("name,")
+    assert not ckpt.exists() and not (tmp_path / "h.csv").exists()
+    lh.save_training_run(lh.LeNet5(), _fake_history(90.0), ckpt, tmp_path / "h.csv")  # a run's own files: fine
+    lh.save_training_run(lh.LeNet5(), _fake_history(91.0), ckpt, tmp_path / "h.csv")
+    assert lh.load_checkpoint(ckpt)[1]["valid_acc"] == 91.0
 
 
 def test_a_run_is_compared_with_the_saved_model_by_its_last_epoch(tmp_path, capsys):

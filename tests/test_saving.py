@@ -145,6 +145,7 @@ def test_history_out_of_step_is_rebuilt_from_the_checkpoint(tmp_path, good, caps
     _, history, meta = lh.load_trained_model(device="cpu")
     assert len(history) == meta["epochs"] == 2 and "rebuilt it from the checkpoint" in capsys.readouterr().out
     assert len(lh.load_history(csv)) == 2
+    assert csv.read_text().splitlines()[1].startswith("1,")  # epoch 1 as train wrote it, not 1.0
 
 
 # --- 3: destinations checked before training ----------------------------------------------------

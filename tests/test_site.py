@@ -2,7 +2,9 @@
 in headless Chromium. The site of the real executed series is checked in test_notebooks.py."""
 import base64
 import io
+import os
 import re
+import stat
 
 import matplotlib
 import nbformat
@@ -161,6 +163,23 @@ def test_site_refuses_to_empty_a_folder_it_did_not_make(tiny_series):
     with pytest.raises(lsite.SiteError, match="not made by build_site"):
         lsite.build_site(out_dir=other)
     assert (other / "notes.txt").read_text() == "keep me"
+
+
+def test_site_folder_is_readable_by_others_and_made_where_asked(tiny_series, capsys):
+    """The site goes to a web server or a shared folder: not the private 0700 of a temporary folder (review of
+    2026-11-29), made with its missing parents, the temporary folder beside it (the rename crossed file systems
+    when it was made in /tmp); a place that cannot hold it is one line."""
+    nested = tiny_series / "course" / "week 3" / "site"
+    lsite.build_site(out_dir=nested)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(nested.stat().st_mode) == 0o777 & ~umask
+    assert (nested / "index.html").is_file() and not list(nested.parent.glob(".site-*"))
+    (tiny_series / "a file").write_text("not a folder")
+    assert main(["site", "--out", str(tiny_series / "a file" / "site")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("site: error: ") and "a file/site cannot be made: " in err and "a file is a file, not a folder; choose another" in err
+    assert err.count("\n") == 1
 
 
 def test_site_pages_in_headless_chromium(tiny_series, tmp_path):

@@ -116,13 +116,20 @@ def _check_archives(folder: Path) -> None:
 
 
 def _missing_message(folder: Path, reason: str) -> str:
-    names = "\n".join(f"  {folder / n}" for n in RAW_FILES)
-    return (
-        f"MNIST is not in {folder} and could not be downloaded ({reason}).\n"
-        f"Put the four raw files there (unpacked, or as the .gz files from "
-        f"{MIRRORS[0]}):\n{names}\n"
-        f"or point LENET_DATA_DIR at a folder that holds MNIST/raw/."
-    )
+    """One line: where MNIST was looked for, why it could not be downloaded, the four files to put there."""
+    return (f"MNIST is not in {folder} and could not be downloaded ({reason}); put the four raw files there "
+            f"({', '.join(RAW_FILES)}, unpacked or as the .gz files from {MIRRORS[0]}), or point LENET_DATA_DIR "
+            f"at a folder that holds MNIST/raw/")
+
+
+def _download_reason(exc: Exception) -> str:
+    """torchvision's download error in a few words: it pastes every mirror's error over several lines."""
+    text = str(exc)
+    if "urlopen error" in text or isinstance(exc, OSError):
+        detail = next((line.strip() for line in text.splitlines() if "urlopen error" in line), "")
+        return "no connection to the download mirrors" + (f": {detail}" if detail else "")
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
 def mnist_datasets(root: str | os.PathLike | None = None, download: bool = True, transform=None):
@@ -152,7 +159,7 @@ def mnist_datasets(root: str | os.PathLike | None = None, download: bool = True,
         try:
             datasets.MNIST(root=str(root), train=True, download=True)
         except Exception as exc:  # urllib, http and md5 errors all end here
-            raise MNISTNotFoundError(_missing_message(raw_dir(root), f"{type(exc).__name__}: {exc}")) from None
+            raise MNISTNotFoundError(_missing_message(raw_dir(root), _download_reason(exc))) from None
         finally:
             datasets.MNIST.mirrors = old
         check_raw_files(root)

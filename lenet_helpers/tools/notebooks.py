@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +51,22 @@ def _headless_kernel_env():
 # The kernel is local: talking to it over Unix sockets (IPC) instead of TCP keeps it off the
 # network, and ipykernel then does not print its warning that TCP traffic is unencrypted
 # (Windows has no IPC transport, so it keeps TCP there).
+# The socket files go to a temporary folder of their own (by default they are made in the notebook's
+# folder, where a run stopped with Ctrl-C left them behind).
 _KERNEL_CONFIG = Config({"KernelManager": {"transport": "tcp" if os.name == "nt" else "ipc"}})
+
+
+@contextmanager
+def _kernel_config():
+    """The kernel's config for one run; its IPC socket files in a temporary folder removed afterwards."""
+    if os.name == "nt":
+        yield _KERNEL_CONFIG
+        return
+    folder = tempfile.mkdtemp(prefix="lenet-kernel-")
+    try:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")}})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None = None,
@@ -81,9 +98,10 @@ def run_notebook(path: str | os.PathLike, output_dir: str | os.PathLike | None =
 
     def execute(tmp: Path) -> None:
         try:
-            pm.execute_notebook(str(path), str(tmp), parameters=parameters or {}, kernel_name="python3",
-                                cwd=str(path.parent), progress_bar=False, execution_timeout=timeout,
-                                config=_KERNEL_CONFIG)
+            with _kernel_config() as config:
+                pm.execute_notebook(str(path), str(tmp), parameters=parameters or {}, kernel_name="python3",
+                                    cwd=str(path.parent), progress_bar=False, execution_timeout=timeout,
+                                    config=config)
         except pm.PapermillExecutionError:
             failed.parent.mkdir(exist_ok=True)
             os.replace(tmp, failed)  # kept for its traceback, away from the finished copies

@@ -785,8 +785,8 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
         A :class:`SiteReport` (pages written, total size in bytes, warnings).
 
     Raises:
-        SiteError: no executed notebooks in ``notebooks_dir``, or ``out_dir`` is not a
-            folder this function made (it would be emptied).
+        SiteError: no executed notebooks in ``notebooks_dir``, ``out_dir`` is not a
+            folder this function made (it would be emptied), or cannot be made there.
     """
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else artifacts_dir() / "notebooks"
     out_dir = Path(out_dir) if out_dir else artifacts_dir() / "site"
@@ -799,7 +799,19 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     marker = out_dir / ".lenet_site"
     if out_dir.exists() and any(out_dir.iterdir()) and not marker.exists():
         raise SiteError(f"{out_dir} exists and was not made by build_site: choose an empty or new folder")
-    tmp_out = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent if out_dir.parent.exists() else None))
+    in_the_way = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        raise SiteError(f"{out_dir} cannot be made: {in_the_way} is a file, not a folder; choose another folder "
+                        f"(--out DIR)")
+    try:  # the temporary folder is made beside out_dir, on its file system, so that the final rename works
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp_out = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent))
+    except OSError as exc:
+        raise SiteError(f"{out_dir} cannot be written ({exc.strerror or exc}): choose another folder "
+                        f"(--out DIR)") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp_out.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); a site is for others to read
     pairs = path_replacements({str(notebooks_dir.resolve()): "artifacts/notebooks",
                                str(notebooks_dir.resolve().parent): "artifacts"})
     warnings: list[str] = []
@@ -827,7 +839,6 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
         (tmp_out / "index.html").write_text(render_index(pages, checkpoint, built), encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp_out, out_dir)
     finally:
         if tmp_out.exists():

@@ -200,9 +200,13 @@ def load_trained_model(device=None, echo: Callable[[str], Any] = print, name: st
 
 def model_figures(meta: dict) -> str:
     """A checkpoint's training in a few words, from its metadata: "15 epochs, valid accuracy
-    99.12%, test accuracy 99.08%" (the accuracies in %, where recorded). The line that says
-    which model a command or notebook uses ends with it."""
+    99.12%, test accuracy 99.08%" (the accuracies in %, where recorded; "1 epoch on the first
+    2,000 digits of each split, ..." for a run on a subset, whose accuracies are on those
+    digits). The line that says which model a command or notebook uses ends with it."""
     figures = [count(meta.get("epochs"), "epoch")]
+    subset = meta.get("subset")
+    if isinstance(subset, int) and subset < 10_000:  # its accuracies are on the first digits only
+        figures[0] += f" on the first {subset:,} digits of each split"
     for key, label in (("valid_acc", "valid accuracy"), ("test_acc", "test accuracy")):
         if isinstance(meta.get(key), (int, float)):
             figures.append(f"{label} {meta[key]:.2f}%")

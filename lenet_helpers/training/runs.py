@@ -166,12 +166,19 @@ def run_paths(model: str = "lenet5", checkpoint: str | os.PathLike | None = None
     return ckpt, Path(history_csv).expanduser().absolute()
 
 
-def check_pair(checkpoint: Path, history_csv: Path) -> None:
+def check_pair(checkpoint: Path, history_csv: Path, architecture: str | None = None) -> None:
     """The rules on where a run may be saved that do not depend on the run: checked before training.
 
+    A file already at either place is written over only when it is what the run would write
+    there: a checkpoint of this series (of the same ``architecture``, when given) and a
+    training history. A photo given as ``--checkpoint`` by mistake, another program's file, or
+    the LeNet-5 a student trained for an hour given as the checkpoint of an MLP run stays as it is.
+
     Raises:
-        SaveError: the checkpoint and the history are one file, or either is in the folder of
-            the reference model shipped with lenet_helpers (never replaced by a training run).
+        SaveError: the checkpoint and the history are one file; either is in the folder of the
+            reference model shipped with lenet_helpers (never replaced by a training run); a file
+            at ``checkpoint`` that is not a readable checkpoint, or one of another architecture; a
+            file at ``history_csv`` that is not a training history.
     """
     if checkpoint.resolve() == history_csv.resolve():
         raise SaveError(f"{checkpoint}: the checkpoint and the history must be two different files "
@@ -179,6 +186,32 @@ def check_pair(checkpoint: Path, history_csv: Path) -> None:
     if REFERENCE_DIR.resolve() in (checkpoint.resolve().parent, history_csv.resolve().parent):
         raise SaveError(f"{REFERENCE_DIR} holds the reference model shipped with lenet_helpers: no training run "
                         f"is saved there; give another place (--checkpoint FILE), or rebuild it with make reference")
+    if checkpoint.is_file():
+        try:
+            old = read_metadata(checkpoint)
+        except (OSError, CheckpointError):
+            raise SaveError(f"{checkpoint} is there and is not a readable lenet_helpers checkpoint: not writing over "
+                            f"it; give another name (--checkpoint FILE.pt), or delete it first if it is a broken "
+                            f"checkpoint of yours") from None
+        held = old.get("architecture")
+        if architecture is not None and held is not None and held != architecture:
+            acc = old.get("valid_acc")
+            acc = f", valid accuracy {acc:.2f}%" if isinstance(acc, (int, float)) else ""
+            raise SaveError(f"{checkpoint} holds a {held} ({count(old.get('epochs'), 'epoch')}{acc}), not a {architecture}: "
+                            f"not replacing it with another network; give another name (--checkpoint "
+                            f"{architecture}.pt), or delete it first")
+    if history_csv.is_file() and not _is_history(history_csv):
+        raise SaveError(f"{history_csv} is there and is not a training history (its first line does not start with "
+                        f"'epoch,'): not writing over it; give another name (--history FILE.csv)")
+
+
+def _is_history(path: Path) -> bool:
+    """Whether the file at ``path`` starts like a history :func:`save_history` wrote (``epoch,...``)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(6) == b"epoch,"
+    except OSError:
+        return False
 
 
 def check_savable(history: pd.DataFrame | None, partial: bool, checkpoint: str | os.PathLike) -> None:
@@ -233,7 +266,7 @@ def save_training_run(model, history: pd.DataFrame, checkpoint: str | os.PathLik
             destination that cannot be written (nothing is changed then).
     """
     ckpt, csv = run_paths(getattr(model, "name", "lenet5"), checkpoint, history_csv)
-    check_pair(ckpt, csv)
+    check_pair(ckpt, csv, getattr(model, "name", None))
     check_savable(history, partial, ckpt)
     bad = [name for name, w in model.state_dict().items() if w.is_floating_point() and not torch.isfinite(w).all()]
     if bad:
@@ -324,6 +357,7 @@ def reconcile_history(checkpoint: str | os.PathLike, history_csv: str | os.PathL
     if not isinstance(stored, dict) or not all(c in stored for c in HISTORY_COLUMNS):
         return False
     expected = pd.DataFrame(stored)
+    expected["epoch"] = expected["epoch"].astype(int)  # stored as floats with the other columns
     try:
         on_disk = pd.read_csv(history_csv)
         same = len(on_disk) == len(expected) and all(
@@ -383,7 +417,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
     config = (config or TrainConfig()).replace(**settings)
     model_class(model)  # an unknown name fails here, before any folder is made
     ckpt, csv = run_paths(model, checkpoint, history_csv)
-    check_pair(ckpt, csv)
+    check_pair(ckpt, csv, model)
     ckpt, csv = check_destination(ckpt, what="checkpoint"), check_destination(csv, what="history")
     device = torch.device(device) if device is not None else pick_device()
     set_seed(config.seed)
@@ -401,7 +435,7 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
         _, test_acc = evaluate(net, data.test)
         if verbose:
             n = len(data.test)
-            print(f"Test accuracy: {test_acc:.2f}%" + (f" (the first {n:,} test digits only)" if config.subset else ""))
+            print(f"Test accuracy: {test_acc:.2f}%" + (f" (the first {n:,} test digits only)" if n < 10_000 else ""))
         ckpt, csv = save_training_run(net, history, ckpt, csv, config=config, partial=save_partial,
                                       test_acc=test_acc, device=str(device))
     except KeyboardInterrupt:
