@@ -110,8 +110,11 @@ def cmd_train(args) -> int:
 
     try:
         try:
+            if args.momentum is not None and args.optimizer != "sgd":
+                print(f"note: --momentum is SGD's; {args.optimizer} does not use it (--optimizer sgd to use it)")
+            momentum = TrainConfig.momentum if args.momentum is None else args.momentum
             config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                 lr_schedule=args.lr_schedule, optimizer=args.optimizer, momentum=args.momentum,
+                                 lr_schedule=args.lr_schedule, optimizer=args.optimizer, momentum=momentum,
                                  weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                                  augment=args.augment, seed=args.seed, subset=args.subset)
         except SettingError as exc:  # before any work: bad arguments
@@ -232,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
     p.add_argument("--batch-size", type=positive_int, default=d.batch_size, help=f"images per batch (default {d.batch_size})")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"adam or sgd (default {d.optimizer})")
-    p.add_argument("--momentum", type=float, default=d.momentum,
+    p.add_argument("--momentum", type=float, default=None,
                    help=f"SGD momentum (default {d.momentum}; 0 for plain SGD)")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"L2 penalty (default {d.weight_decay:g})")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing,

@@ -328,3 +328,15 @@ def test_a_missing_library_is_one_line_that_says_how_to_install():
     first, line = out.splitlines()[:2]
     assert first == "MissingDependency torch"
     assert line.startswith("MissingDependency: lenet_helpers needs the library 'torch'") and "pip install -e ." in line
+
+
+def test_a_checkpoint_given_as_the_image_says_so(tmp_path):
+    """`predict lenet5_mnist.pt` (the checkpoint in the image's place) said 'save it again as PNG or JPEG'."""
+    ckpt = save_checkpoint(tmp_path / "lenet5_mnist.pt", lh.LeNet5())
+    with pytest.raises(lh.ImageError, match=r"lenet5_mnist.pt is a PyTorch checkpoint, not an image: give it as "
+                                            r"the model \(--checkpoint FILE"):
+        lh.load_image(ckpt)
+    Image.new("L", (40, 40), 255).save(tmp_path / "drawn.png")
+    (tmp_path / "drawn.pt").write_bytes((tmp_path / "drawn.png").read_bytes())  # a PNG named .pt is still read
+    with pytest.raises(lh.ImageError, match="no ink"):
+        lh.load_image(tmp_path / "drawn.pt")

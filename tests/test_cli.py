@@ -66,6 +66,8 @@ def test_train_command_saves_artifacts(tmp_path, mnist):
                              "--checkpoint", str(ckpt), "--history", str(hist)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Epoch: 1  Train loss" in result.stdout and "Test accuracy:" in result.stdout
+    assert (f"Training lenet5: 1 epoch on 600 training digits, adam lr 0.001, batch 32, cosine schedule, seed 0 -> "
+            f"{ckpt}") in result.stdout  # what is trained, and where it goes, before it starts
     model, meta = lh.load_checkpoint(ckpt)
     assert meta["epochs"] == 1 and meta["subset"] == 600
     assert len(lh.load_history(hist)) == 1
@@ -150,8 +152,9 @@ def test_train_never_writes_over_a_photo_given_as_the_checkpoint(tmp_path, capsy
     photo = tmp_path / "seven.png"
     Image.new("L", (40, 40), 255).save(photo)
     before = photo.read_bytes()
-    assert main(["train", "--epochs", "1", "--subset", "100", "--checkpoint", str(photo)]) == 1
-    err = capsys.readouterr().err
+    assert main(["train", "--epochs", "1", "--subset", "100", "--momentum", "0.5", "--checkpoint", str(photo)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "note: --momentum is SGD's; adam does not use it (--optimizer sgd to use it)\n"
     assert err.count("\n") == 1 and "is not a readable lenet_helpers checkpoint: not writing over it" in err
     assert photo.read_bytes() == before and not (tmp_path / "seven_history.csv").exists()
 

@@ -30,6 +30,8 @@ def test_epoch_line_has_the_seed_format():
     assert line == ("06:20:18  Epoch: 0  Train loss: 0.2290  Valid loss: 0.1020  "
                     "Train acc: 96.84%  Valid acc: 96.81%")
     assert len(epoch_line(15, 0.0009, 0.0343, 99.99, 99.12, clock="06:20:18")) <= 100  # one line at 1280 px
+    blown_up = epoch_line(1, 2455209514551053647872.0, 3.1e19, 9.8, 9.9, clock="06:20:18")
+    assert "Train loss: 2.455e+21  Valid loss: 3.100e+19" in blown_up and len(blown_up) <= 100
 
 
 def test_loss_falls_on_a_synthetic_batch():
@@ -177,3 +179,9 @@ def test_train_config_accepts_the_closed_ends_of_its_ranges():
     config = lh.TrainConfig(optimizer="sgd", momentum=0.0, weight_decay=0.0, label_smoothing=0.0)
     assert (config.momentum, config.weight_decay, config.label_smoothing) == (0.0, 0.0, 0.0)
     assert lh.TrainConfig(momentum=0.999, label_smoothing=0.999).momentum == 0.999
+
+
+def test_a_recipe_describes_itself_in_a_few_words():
+    assert lh.TrainConfig().describe() == "adam lr 0.001, batch 32, cosine schedule, seed 0"
+    sgd = lh.TrainConfig(optimizer="sgd", lr=0.05, momentum=0, weight_decay=1e-4, augment=True, seed=2)
+    assert sgd.describe() == "sgd lr 0.05 momentum 0, batch 32, cosine schedule, weight decay 0.0001, augmented, seed 2"

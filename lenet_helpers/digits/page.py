@@ -297,6 +297,9 @@ def _open_file(path: Path) -> Image.Image:
     except MemoryError:
         raise ImageError(f"{path} is too large to read in memory: scale it down to a few megapixels") from None
     except Exception as exc:  # Pillow raises many types on damaged files (OSError, SyntaxError, ValueError, ...)
+        if path.suffix.lower() in (".pt", ".pth"):
+            raise ImageError(f"{path} is a PyTorch checkpoint, not an image: give it as the model (--checkpoint "
+                             f"FILE, or lh.load_checkpoint) and an image file to read") from None
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ImageError(f"{path} is not a readable image ({first}): check that it opens in an image viewer, "
                          f"or save it again as PNG or JPEG") from None

@@ -156,7 +156,10 @@ def load_checkpoint(path: str | os.PathLike | None = None, device=None) -> tuple
         model = build_model(name, **kwargs)
         model.load_state_dict(payload["state_dict"])
     except Exception as exc:  # RuntimeError (shapes, keys), TypeError/ValueError (bad model_kwargs), ...
-        raise CheckpointError(f"{path} holds weights that do not fit {name} ({str(exc).splitlines()[0]}); {fix}") from None
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        # torch's first line is a heading ("Error(s) in loading state_dict for LeNet5:"); the next says what is wrong
+        why = next((line for line in lines if not line.endswith(":")), lines[0]).rstrip(".")
+        raise CheckpointError(f"{path} holds weights that do not fit {name} ({why[:160]}); {fix}") from None
     _check_finite(model, path)
     model.to(device or "cpu").eval()
     return model, meta

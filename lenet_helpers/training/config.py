@@ -123,6 +123,21 @@ class TrainConfig:
         (checkpoints written before a setting existed were trained with its default)."""
         return cls(**{k: v for k, v in settings.items() if k in cls.fields()})
 
+    def describe(self) -> str:
+        """The recipe in a few words, for the line a run starts with: "adam lr 0.001, batch 32, cosine
+        schedule, seed 0" (SGD's momentum, weight decay, label smoothing and augmentation when used)."""
+        parts = [f"{self.optimizer} lr {self.lr:g}"]
+        if self.optimizer == "sgd":
+            parts[0] += f" momentum {self.momentum:g}"
+        parts += [f"batch {self.batch_size}", f"{self.lr_schedule} schedule"]
+        if self.weight_decay:
+            parts.append(f"weight decay {self.weight_decay:g}")
+        if self.label_smoothing:
+            parts.append(f"label smoothing {self.label_smoothing:g}")
+        if self.augment:
+            parts.append("augmented")
+        return ", ".join(parts + [f"seed {self.seed}"])
+
     def changes(self, other: "TrainConfig") -> dict[str, tuple[Any, Any]]:
         """The settings that differ: ``{name: (self's value, other's value)}``; empty when the recipes are the same."""
         mine, theirs = self.as_dict(), other.as_dict()

@@ -144,7 +144,11 @@ def epoch_line(epoch: int, train_loss: float, valid_loss: float, train_acc: floa
     with the file browser open (the tutorial's tab-separated line spans 133 columns and wraps).
     """
     clock = clock or time.strftime("%H:%M:%S")
-    return (f"{clock}  Epoch: {epoch}  Train loss: {train_loss:.4f}  Valid loss: {valid_loss:.4f}  "
+
+    def loss(value: float) -> str:  # a blown-up loss as 2.455e+21, not 22 digits
+        return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3e}"
+
+    return (f"{clock}  Epoch: {epoch}  Train loss: {loss(train_loss)}  Valid loss: {loss(valid_loss)}  "
             f"Train acc: {train_acc:.2f}%  Valid acc: {valid_acc:.2f}%")
 
 

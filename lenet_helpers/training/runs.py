@@ -423,6 +423,9 @@ def train_and_save(model: str = "lenet5", config: TrainConfig | None = None, *,
     set_seed(config.seed)
     net = build_model(model, **(model_kwargs or {}))
     data = data or mnist_tensors(device=device, subset=config.subset, preprocessing=net.preprocessing)
+    if verbose:
+        print(f"Training {model}: {count(config.epochs, 'epoch')} on {len(data.train):,} training digits, "
+              f"{config.describe()} -> {display_path(ckpt)}", flush=True)
     history = train(net, data, config, device=device, progress=progress, verbose=verbose)
     interrupted = history.attrs.get("interrupted", False)
     try:
