@@ -44,12 +44,16 @@ def _error(where, message) -> None:
     print(f"{where}: error: {message}", file=sys.stderr, flush=True)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1 (``--subset -5`` is refused, not read as "all but 5")."""
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (``--subset -5`` is refused, not read as "all but 5")."""
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -57,10 +61,7 @@ def positive_int(text: str) -> int:
 
 def seed_int(text: str) -> int:
     """argparse type: a seed torch and NumPy accept, 0 to 2**32 - 1 (``--seed -1`` is refused before any work)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole_number(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be 0 to {2**32 - 1:,}, got {value}")
     return value

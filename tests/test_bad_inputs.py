@@ -238,6 +238,16 @@ def test_subset_and_epochs_must_be_positive(value, capsys):
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and err.endswith("train --help\n")
 
 
+@pytest.mark.parametrize("value", ["-1", str(2**32), "x"])
+def test_a_seed_torch_cannot_take_is_a_bad_argument(value, capsys):
+    """--seed -1 failed after the start-up work with torch's wording and exit 1 (review of 2026-11-29)."""
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--seed", value])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "argument --seed: " in err and ("must be 0 to 4,294,967,295, got" in err or "not a whole number" in err)
+
+
 def test_broken_pipe_is_quiet(tmp_path, untrained_checkpoint):
     images = []
     for d in range(10):

@@ -141,13 +141,6 @@ def test_ctrl_c_while_the_libraries_load_is_one_line():
     assert err == "lenet_helpers: interrupted (Ctrl-C) while starting: nothing was run, nothing changed\n"
 
 
-def test_train_refuses_a_seed_torch_cannot_take(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["train", "--seed", "-1"])
-    assert exit_info.value.code == 2
-    assert "argument --seed: must be 0 to 4,294,967,295, got -1" in capsys.readouterr().err
-
-
 def test_train_never_writes_over_a_photo_given_as_the_checkpoint(tmp_path, capsys):
     photo = tmp_path / "seven.png"
     Image.new("L", (40, 40), 255).save(photo)
