@@ -70,7 +70,7 @@ def test_learning_curve_report_reads_valid_accuracy_s_largest_fall():
     assert ("its largest fall is 0.34 points at epoch 3 (98.28% -> 97.94%), with valid loss rising too "
             "(0.0573 -> 0.0669); it was above 98.28% again at epoch 5") in text
     assert "still 0.0009 at the end of that epoch and falls to 0 by epoch 8" in text
-    assert "over the last five epochs valid accuracy moved by at most 0.54 points" in text
+    assert "in the last 5 epochs valid accuracy changed by at most 0.54 points from the epoch before" in text
     h["valid_acc"] = [97.9, 98.28, 98.1, 98.2, 98.36, 98.9, 98.8, 98.9]  # falls of 0.18 and 0.10: noise, not named
     assert "largest fall" not in " ".join(lh.readings.learning_curve_report(h))
     h.loc[7, "valid_acc"] = 97.0  # a fall in the last epoch is the final gap's business

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from lenet_helpers.analysis.evaluation import most_confused
-from lenet_helpers.readings.text import _a, format_confidence, printed_difference
+from lenet_helpers.readings.text import _a, count, format_confidence, printed_difference
 
 
 def learning_curve_report(history: pd.DataFrame) -> list[str]:
@@ -67,7 +67,7 @@ def _largest_dip(history: pd.DataFrame, at_least: float = 0.2) -> str | None:
     """A sentence on valid accuracy's largest fall from one epoch to the next, when it is at least
     ``at_least`` points (as printed, 2 decimals) and not in the last epoch; ``None`` otherwise."""
     acc = history["valid_acc"].round(2).reset_index(drop=True)
-    falls = acc.diff()
+    falls = acc.diff().round(2)  # as a reader subtracts the printed values
     if len(acc) < 3 or falls.iloc[1:-1].min() > -at_least:
         return None
     k = int(falls.iloc[1:-1].idxmin())
@@ -79,15 +79,15 @@ def _largest_dip(history: pd.DataFrame, at_least: float = 0.2) -> str | None:
     back = [i for i in range(k + 1, len(acc)) if acc[i] > acc[k - 1]]
     text += (f"; it was above {acc[k - 1]:.2f}% again at epoch {int(history.iloc[back[0]]['epoch'])}" if back
              else f"; it did not get back above {acc[k - 1]:.2f}%")
-    tail = acc.iloc[-6:].diff().abs().iloc[1:]
+    tail = acc.iloc[-6:].diff().abs().iloc[1:]  # the last (up to) five epochs, each against the one before
+    steady = (f"in the last {count(len(tail), 'epoch')} valid accuracy changed by at most {tail.max():.2f} points "
+              f"from the epoch before.")
     if "lr" in history and history["lr"].iloc[-1] < history["lr"].iloc[k]:
         text += (f". One epoch of large steps can leave the weights at a slightly worse point for a while: the learning "
                  f"rate was still {at['lr']:.2g} at the end of that epoch and falls to {history['lr'].iloc[-1]:.2g} by "
-                 f"epoch {int(history['epoch'].iloc[-1])}; over the last five epochs valid accuracy moved by at most "
-                 f"{tail.max():.2f} points from one epoch to the next.")
+                 f"epoch {int(history['epoch'].iloc[-1])}; {steady}")
     else:
-        text += (f". One epoch's steps can leave the weights at a slightly worse point for a while; over the last five "
-                 f"epochs valid accuracy moved by at most {tail.max():.2f} points from one epoch to the next.")
+        text += f". One epoch's steps can leave the weights at a slightly worse point for a while; {steady}"
     return text
 
 
