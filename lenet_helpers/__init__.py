@@ -22,6 +22,7 @@ Scripts and tests import what is not listed in ``__all__`` from its module, e.g.
 ``from lenet_helpers.digits.synthetic import photo_set``.
 """
 
+import os as _os
 import sys as _sys
 
 if getattr(_sys, "orig_argv", [])[1:3] == ["-m", "lenet_helpers"]:
@@ -32,9 +33,7 @@ if getattr(_sys, "orig_argv", [])[1:3] == ["-m", "lenet_helpers"]:
     def _interrupted_while_starting(signum, frame):
         _sys.stderr.write("lenet_helpers: interrupted (Ctrl-C) while starting: nothing was run, nothing changed\n")
         _sys.stderr.flush()
-        import os
-
-        os._exit(130)
+        _os._exit(130)
 
     _signal.signal(_signal.SIGINT, _interrupted_while_starting)
 
