@@ -135,9 +135,13 @@ def test_cli_defaults_come_from_train_config():
 
     args = build_parser().parse_args(["train"])
     config = lh.TrainConfig()
-    for name in ("epochs", "batch_size", "lr", "lr_schedule", "optimizer", "momentum", "weight_decay",
+    for name in ("epochs", "batch_size", "lr", "lr_schedule", "optimizer", "weight_decay",
                  "label_smoothing", "augment", "seed", "subset"):
         assert getattr(args, name) == getattr(config, name), name
+    # --momentum is None unless given (so that giving it with Adam can be pointed out); cmd_train then uses
+    # TrainConfig's, which its help names
+    assert args.momentum is None and lh.TrainConfig.momentum == config.momentum == 0.9
+    assert "SGD momentum (default 0.9" in build_parser()._subparsers._group_actions[0].choices["train"].format_help()
 
 
 def test_config_and_keywords_train_the_same_weights():
