@@ -76,7 +76,9 @@ def _load_model(args):
     try:
         if args.checkpoint:
             model, meta = load_checkpoint(args.checkpoint)
-            _stderr(f"Using {args.checkpoint} ({getattr(model, 'name', type(model).__name__)}, {model_figures(meta)})")
+            trained = ", trained with augmentation" if meta.get("augment") else ""
+            _stderr(f"Using {args.checkpoint} ({getattr(model, 'name', type(model).__name__)}{trained}, "
+                    f"{model_figures(meta)})")
             return model
         return load_trained_model(device="cpu", echo=_stderr)[0]
     except (FileNotFoundError, RuntimeError) as exc:  # CheckpointError is a RuntimeError

@@ -37,6 +37,15 @@ def test_predict_good_and_bad_inputs(tmp_path, checkpoint, capsys):
     assert lines[2].startswith(f"{missing}: error: ") and "does not exist" in lines[2]
 
 
+def test_the_model_line_says_when_it_was_trained_with_augmentation(tmp_path, trained_model, capsys):
+    model, history = trained_model
+    augmented = save_checkpoint(tmp_path / "lenet5_augment.pt", model, history, augment=True)
+    good = tmp_path / "seven.png"
+    lh.draw_digit(7, size=180, thickness=14).save(good)
+    assert main(["predict", str(good), "--checkpoint", str(augmented)]) == 0
+    assert f"Using {augmented} (lenet5, trained with augmentation, 2 epochs" in capsys.readouterr().err
+
+
 def test_predict_exits_0_when_all_good(tmp_path, checkpoint, capsys):
     good = tmp_path / "one.png"
     lh.draw_digit(1).save(good)

@@ -165,6 +165,17 @@ def test_site_refuses_to_empty_a_folder_it_did_not_make(tiny_series):
     assert (other / "notes.txt").read_text() == "keep me"
 
 
+def test_the_terminal_line_says_when_notebooks_were_not_executed(tiny_series, capsys):
+    """`site --notebooks notebooks` (the stored, unexecuted sources) reported success with no word that the
+    pages show no outputs (review of 2026-11-29); the pages said so, the terminal did not."""
+    stored = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 04 · Fourth\n\nText."),
+                                             nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(stored, tiny_series / "notebooks" / "04_fourth.ipynb")
+    assert main(["site"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: 1 notebook of 5 not executed (04_fourth.ipynb): their pages show no outputs; run `make run`" in out
+
+
 def test_site_folder_is_readable_by_others_and_made_where_asked(tiny_series, capsys):
     """The site goes to a web server or a shared folder: not the private 0700 of a temporary folder (review of
     2026-11-29), made with its missing parents, the temporary folder beside it (the rename crossed file systems

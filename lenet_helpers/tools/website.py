@@ -795,6 +795,7 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     if execute_solutions:
         run_solutions(sorted((SOURCE_NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb")), solutions_dir, echo)
     pages = collect_pages(notebooks_dir, solutions_dir)
+    not_run = [p.path.name for p in pages if not p.executed]
 
     marker = out_dir / ".lenet_site"
     if out_dir.exists() and any(out_dir.iterdir()) and not marker.exists():
@@ -815,6 +816,10 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     pairs = path_replacements({str(notebooks_dir.resolve()): "artifacts/notebooks",
                                str(notebooks_dir.resolve().parent): "artifacts"})
     warnings: list[str] = []
+    if not_run:  # the pages say so; the terminal line should too
+        warnings.append(f"{count(len(not_run), 'notebook')} of {len(pages)} not executed ({', '.join(not_run[:3])}"
+                        f"{', ...' if len(not_run) > 3 else ''}): their pages show no outputs; run `make run` (or "
+                        f"`python -m lenet_helpers run`) first")
     try:
         (tmp_out / "solutions").mkdir()
         (tmp_out / ".lenet_site").write_text("made by lenet_helpers.tools.website.build_site\n")
