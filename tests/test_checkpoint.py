@@ -91,6 +91,9 @@ def test_checkpoint_of_the_class_name_era_still_loads(tmp_path):
     _rewrite(path, lambda p: (p["metadata"].update(architecture="LeNet5"), p["metadata"].pop("model_kwargs")))
     loaded, _ = lh.load_checkpoint(path)
     torch.testing.assert_close(loaded.conv1.weight, model.conv1.weight)
+    # and a new LeNet-5 run may replace it: it is a LeNet-5, not "another network"
+    lh.save_training_run(lh.LeNet5(), history(), path, tmp_path / "h.csv")
+    assert lh.load_checkpoint(path)[1]["architecture"] == "lenet5"
 
 
 class Payload:

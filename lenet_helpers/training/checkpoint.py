@@ -40,6 +40,13 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "train_acc", "valid_acc"
 _LEGACY_NAMES = {"LeNet5": "lenet5"}
 
 
+def architecture_of(metadata: dict):
+    """The registered name of the network a checkpoint's metadata describes (``"lenet5"`` also for
+    checkpoints of the class-name era, which stored ``"LeNet5"``); None when it names none."""
+    name = metadata.get("architecture")
+    return _LEGACY_NAMES.get(name, name) if isinstance(name, str) else None
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint file is unreadable, not ours, or for another architecture."""
 

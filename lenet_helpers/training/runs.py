@@ -49,6 +49,7 @@ from lenet_helpers.settings import (
 from lenet_helpers.training.checkpoint import (
     HISTORY_COLUMNS,
     CheckpointError,
+    architecture_of,
     load_checkpoint,
     load_history,
     read_metadata,
@@ -193,7 +194,7 @@ def check_pair(checkpoint: Path, history_csv: Path, architecture: str | None = N
             raise SaveError(f"{checkpoint} is there and is not a readable lenet_helpers checkpoint: not writing over "
                             f"it; give another name (--checkpoint FILE.pt), or delete it first if it is a broken "
                             f"checkpoint of yours") from None
-        held = old.get("architecture")
+        held = architecture_of(old)
         if architecture is not None and held is not None and held != architecture:
             acc = old.get("valid_acc")
             acc = f", valid accuracy {acc:.2f}%" if isinstance(acc, (int, float)) else ""
@@ -341,7 +342,7 @@ def _better_previous(ckpt: Path, model, history: pd.DataFrame) -> tuple[float, f
     except (OSError, CheckpointError):
         return None
     new_acc, old_acc = float(history["valid_acc"].iloc[-1]), old.get("valid_acc")
-    if old.get("architecture") != getattr(model, "name", None) or not isinstance(old_acc, (int, float)):
+    if architecture_of(old) != getattr(model, "name", None) or not isinstance(old_acc, (int, float)):
         return None
     return (float(old_acc), new_acc) if old_acc > new_acc else None
 
