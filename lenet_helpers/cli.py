@@ -26,10 +26,10 @@ from lenet_helpers.readings.text import format_confidence
 from lenet_helpers.settings import artifacts_dir, checkpoint_path, display_path, history_path
 from lenet_helpers.tools.notebooks import NotebookError, notebook_paths, run_notebooks, summary
 from lenet_helpers.tools.website import SiteError, build_site
-from lenet_helpers.training.checkpoint import load_checkpoint
+from lenet_helpers.training.checkpoint import load_checkpoint, model_figures
 from lenet_helpers.training.config import LR_SCHEDULES, OPTIMIZERS, SettingError, TrainConfig
 from lenet_helpers.training.loop import evaluate
-from lenet_helpers.training.reference import build_reference, load_trained_model, model_figures
+from lenet_helpers.training.reference import build_reference, load_trained_model
 from lenet_helpers.training.runs import SaveError, TrainingInterrupted, train_and_save
 
 #: Exit codes, as the README's "When things go wrong" lists them.

@@ -39,7 +39,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], suffix:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -47,10 +47,18 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], suffix:
     return path
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (e.g. 0o022): what a new file's or folder's permissions leave out."""
     mask = os.umask(0)  # reading the umask means setting it: put it straight back
     os.umask(mask)
     return mask
+
+
+def file_in_the_way(path: str | os.PathLike) -> Path | None:
+    """The file, if any, that stands where a folder above ``path`` should be: the nearest existing
+    path above ``path`` when it is not a folder (so ``path`` can never be made), else None."""
+    existing = next((p for p in Path(path).parents if p.exists()), None)
+    return existing if existing is not None and not existing.is_dir() else None
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:

@@ -206,9 +206,10 @@ def correct_partners(indices, labels, predicted) -> np.ndarray:
         ValueError: a class has fewer than K correctly read digits (a tiny subset).
     """
     labels, predicted = np.asarray(labels), np.asarray(predicted)
+    right = predicted == labels
     partners = []
     for k, i in enumerate(np.asarray(indices).astype(int)):
-        candidates = np.flatnonzero((labels == labels[i]) & (predicted == labels))
+        candidates = np.flatnonzero(right & (labels == labels[i]))
         if k >= len(candidates):
             raise ValueError(f"only {len(candidates)} digits of class {labels[i]} are read right, {k + 1} are "
                              "needed: use more test digits (a larger SUBSET)")

@@ -48,19 +48,18 @@ def _headless_kernel_env():
                 os.environ[key] = value
 
 
-# The kernel is local: talking to it over Unix sockets (IPC) instead of TCP keeps it off the
-# network, and ipykernel then does not print its warning that TCP traffic is unencrypted
-# (Windows has no IPC transport, so it keeps TCP there).
-# The socket files go to a temporary folder of their own (by default they are made in the notebook's
-# folder, where a run stopped with Ctrl-C left them behind).
-_KERNEL_CONFIG = Config({"KernelManager": {"transport": "tcp" if os.name == "nt" else "ipc"}})
-
-
 @contextmanager
 def _kernel_config():
-    """The kernel's config for one run; its IPC socket files in a temporary folder removed afterwards."""
+    """The kernel's config for one run.
+
+    The kernel is local: talking to it over Unix sockets (IPC) instead of TCP keeps it off the
+    network, and ipykernel then does not print its warning that TCP traffic is unencrypted
+    (Windows has no IPC transport, so it keeps TCP there). The socket files go to a temporary
+    folder removed afterwards (by default they are made in the notebook's folder, where a run
+    stopped with Ctrl-C left them behind).
+    """
     if os.name == "nt":
-        yield _KERNEL_CONFIG
+        yield Config({"KernelManager": {"transport": "tcp"}})
         return
     folder = tempfile.mkdtemp(prefix="lenet-kernel-")
     try:

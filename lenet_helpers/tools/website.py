@@ -42,6 +42,7 @@ from pathlib import Path
 
 import nbformat
 
+from lenet_helpers.files import current_umask, file_in_the_way
 from lenet_helpers.models import count_parameters
 from lenet_helpers.readings.text import count
 from lenet_helpers.settings import REPO_ROOT, artifacts_dir, data_dir, figures_dir, machine
@@ -800,7 +801,7 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     marker = out_dir / ".lenet_site"
     if out_dir.exists() and any(out_dir.iterdir()) and not marker.exists():
         raise SiteError(f"{out_dir} exists and was not made by build_site: choose an empty or new folder")
-    in_the_way = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+    in_the_way = file_in_the_way(out_dir)
     if in_the_way is not None:
         raise SiteError(f"{out_dir} cannot be made: {in_the_way} is a file, not a folder; choose another folder "
                         f"(--out DIR)")
@@ -810,9 +811,7 @@ def build_site(notebooks_dir: str | os.PathLike | None = None, out_dir: str | os
     except OSError as exc:
         raise SiteError(f"{out_dir} cannot be written ({exc.strerror or exc}): choose another folder "
                         f"(--out DIR)") from None
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp_out.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); a site is for others to read
+    tmp_out.chmod(0o777 & ~current_umask())  # mkdtemp makes it private (0700); a site is for others to read
     pairs = path_replacements({str(notebooks_dir.resolve()): "artifacts/notebooks",
                                str(notebooks_dir.resolve().parent): "artifacts"})
     warnings: list[str] = []

@@ -40,7 +40,6 @@ import pandas as pd
 import torch
 
 from lenet_helpers.files import atomic_write
-from lenet_helpers.readings.text import count
 from lenet_helpers.settings import (
     REFERENCE_DIR,
     checkpoint_path,
@@ -50,7 +49,7 @@ from lenet_helpers.settings import (
     pick_device,
     versions,
 )
-from lenet_helpers.training.checkpoint import load_checkpoint, load_history
+from lenet_helpers.training.checkpoint import load_checkpoint, load_history, model_figures
 from lenet_helpers.training.config import EPOCHS
 from lenet_helpers.training.runs import reconcile_history, train_and_save
 
@@ -196,21 +195,6 @@ def load_trained_model(device=None, echo: Callable[[str], Any] = print, name: st
     meta = dict(meta, source=source, path=str(own if source == "yours" else reference_checkpoint(name)))
     echo(f"{where}: {model_figures(meta)}")
     return model, history, meta
-
-
-def model_figures(meta: dict) -> str:
-    """A checkpoint's training in a few words, from its metadata: "15 epochs, valid accuracy
-    99.12%, test accuracy 99.08%" (the accuracies in %, where recorded; "1 epoch on the first
-    2,000 digits of each split, ..." for a run on a subset, whose accuracies are on those
-    digits). The line that says which model a command or notebook uses ends with it."""
-    figures = [count(meta.get("epochs"), "epoch")]
-    subset = meta.get("subset")
-    if isinstance(subset, int) and subset < 10_000:  # its accuracies are on the first digits only
-        figures[0] += f" on the first {subset:,} digits of each split"
-    for key, label in (("valid_acc", "valid accuracy"), ("test_acc", "test accuracy")):
-        if isinstance(meta.get(key), (int, float)):
-            figures.append(f"{label} {meta[key]:.2f}%")
-    return ", ".join(figures)
 
 
 def reference_training(epochs: int = REFERENCE_EPOCHS, seed: int = REFERENCE_SEED, subset: int | None = None,

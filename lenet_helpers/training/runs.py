@@ -35,6 +35,7 @@ import pandas as pd
 import torch
 
 from lenet_helpers.data.mnist import mnist_tensors
+from lenet_helpers.files import file_in_the_way
 from lenet_helpers.models.base import build_model, model_class
 from lenet_helpers.readings.text import count
 from lenet_helpers.settings import (
@@ -52,6 +53,7 @@ from lenet_helpers.training.checkpoint import (
     architecture_of,
     load_checkpoint,
     load_history,
+    model_figures,
     read_metadata,
     save_checkpoint,
     save_history,
@@ -117,11 +119,9 @@ def check_destination(path: str | os.PathLike, size_bytes: int = SPARE_BYTES, wh
     if path.is_dir():
         raise SaveError(f"{path} is a folder: give a file name for the {what}, e.g. {path / 'name'}"
                         f"{'.csv' if what == 'history' else '.pt'}")
-    for parent in [path.parent, *path.parent.parents]:
-        if parent.exists():
-            if not parent.is_dir():
-                raise SaveError(f"{path} cannot be written: {parent} is a file, not a folder; {fix}")
-            break
+    in_the_way = file_in_the_way(path)
+    if in_the_way is not None:
+        raise SaveError(f"{path} cannot be written: {in_the_way} is a file, not a folder; {fix}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -196,9 +196,7 @@ def check_pair(checkpoint: Path, history_csv: Path, architecture: str | None = N
                             f"checkpoint of yours") from None
         held = architecture_of(old)
         if architecture is not None and held is not None and held != architecture:
-            acc = old.get("valid_acc")
-            acc = f", valid accuracy {acc:.2f}%" if isinstance(acc, (int, float)) else ""
-            raise SaveError(f"{checkpoint} holds a {held} ({count(old.get('epochs'), 'epoch')}{acc}), not a {architecture}: "
+            raise SaveError(f"{checkpoint} holds a {held} ({model_figures(old)}), not a {architecture}: "
                             f"not replacing it with another network; give another name (--checkpoint "
                             f"{architecture}.pt), or delete it first")
     if history_csv.is_file() and not _is_history(history_csv):
